@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { clusterStatuses } from "./cluster-doc.js";
+import { KubeconfigSchema } from "./kubeconfig-schema.js";
+
+/** DNS-1123 label: what Kubernetes accepts as a name, so a cluster name is usable everywhere. */
+export const Dns1123Label = z
+  .string()
+  .min(1, "must not be empty")
+  .max(63, "must be at most 63 characters")
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    "must be a DNS-1123 label (lowercase letters, digits, '-')",
+  );
+
+/** `POST /clusters` body, as in the original enabler. */
+export const CreateClusterBody = z
+  .strictObject({
+    name: Dns1123Label,
+    description: z.string().max(1024).default(""),
+    credentials: KubeconfigSchema.optional(),
+    cloud: z.boolean().default(false),
+    cni: z
+      .string()
+      .max(63)
+      .regex(/^[a-z0-9-]*$/, "must be lowercase letters, digits or '-'")
+      .default(""),
+  })
+  .meta({ id: "CreateCluster" });
+
+/** A validated create request. */
+export type CreateClusterInput = z.output<typeof CreateClusterBody>;
+
+/** A join token and the one-liner that uses it. */
+export const JoinInfo = z
+  .object({
+    token: z.string(),
+    expiresAt: z.string(),
+    command: z.string().describe("run on a node of the cluster to install the agent"),
+  })
+  .meta({ id: "JoinInfo" });
+
+/** `POST /clusters` response: the original `{uid}` plus the join token. */
+export const CreatedCluster = z
+  .object({ uid: z.string(), join: JoinInfo.optional() })
+  .meta({ id: "CreatedCluster" });
+
+/** A cluster as GETs show it; never credentials or token hashes. */
+export const ClusterView = z
+  .object({
+    uid: z.string(),
+    _id: z.string().describe("same as uid, for clients of the original API"),
+    name: z.string(),
+    description: z.string(),
+    cloud: z.boolean(),
+    cni: z.string(),
+    status: z.enum(clusterStatuses),
+    statusReason: z.string().optional(),
+    mode: z
+      .enum(["agent", "credentials"])
+      .describe("joined by an agent, or served from stored credentials"),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    lastSeenAt: z.string().optional(),
+    lastReportAt: z.string().optional(),
+    agentVersion: z.string().optional(),
+    kubernetesVersion: z.string().optional(),
+    distribution: z.string().optional(),
+    architectures: z.array(z.string()).optional(),
+    joinTokenExpiresAt: z.string().optional(),
+  })
+  .meta({ id: "Cluster" });
+
+/** A cluster as GETs show it. */
+export type ClusterView = z.output<typeof ClusterView>;
+
+/** Truthy values of the `Force` header. */
+export const ForceHeader = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: 'must be "true" or "false"' })
+  .optional();

@@ -1,0 +1,51 @@
+import test from "ava";
+import { loadConfig } from "./config.js";
+
+test("defaults", (t) => {
+  const c = loadConfig({}, []);
+  t.like(c, {
+    port: 8080,
+    grpcPort: 8443,
+    dataDir: "./data",
+    auth: "token",
+    logLevel: "info",
+    bodyLimit: 5 * 1024 * 1024,
+  });
+  t.is(c.mongodbUri, undefined);
+});
+
+test("flags win over environment", (t) => {
+  const c = loadConfig({ SO_PORT: "9000", SO_LOG_LEVEL: "warn" }, [
+    "--port",
+    "9100",
+    "--body-limit=64kb",
+  ]);
+  t.is(c.port, 9100);
+  t.is(c.logLevel, "warn");
+  t.is(c.bodyLimit, 64 * 1024);
+});
+
+test("invalid values name the variable or flag", (t) => {
+  const cases: Array<[Record<string, string>, string[], RegExp]> = [
+    [{ SO_PORT: "http" }, [], /^SO_PORT must be a port/],
+    [{}, ["--grpc-port", "70000"], /^--grpc-port must be a port/],
+    [{ SO_AUTH: "basic" }, [], /^SO_AUTH must be "token" or "none"/],
+    [{ SO_LOG_LEVEL: "loud" }, [], /^SO_LOG_LEVEL must be one of/],
+    [{ SO_BODY_LIMIT: "lots" }, [], /^SO_BODY_LIMIT must be a size/],
+    [{ SO_MASTER_KEY: "short" }, [], /^SO_MASTER_KEY must be 32 bytes/],
+    [{ MONGODB_URI: "postgres://x" }, [], /^MONGODB_URI must start with mongodb/],
+    [{ MONGODB_URI: "mongodb://db" }, [], /^SO_MASTER_KEY is required with MONGODB_URI/],
+    [{ SO_PUBLIC_URL: "ftp://x" }, [], /^SO_PUBLIC_URL must be an http\(s\) URL/],
+    [{ SO_ADMIN_TOKEN: "short" }, [], /^SO_ADMIN_TOKEN must be at least 16/],
+    [{}, ["--bogus", "1"], /^--bogus is not a known flag/],
+    [{}, ["--port"], /^--port needs a value/],
+  ];
+  for (const [env, argv, message] of cases) {
+    t.throws(() => loadConfig(env, argv), { message }, JSON.stringify({ env, argv }));
+  }
+});
+
+test("a hex or base64 master key of 32 bytes is accepted", (t) => {
+  t.notThrows(() => loadConfig({ SO_MASTER_KEY: "ab".repeat(32) }, []));
+  t.notThrows(() => loadConfig({ SO_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }, []));
+});

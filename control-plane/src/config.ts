@@ -1,0 +1,187 @@
+import { AppError, ErrorCode, type LogLevel, logLevels } from "@smart-orchestrator/shared";
+
+/** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
+export type AuthMode = "token" | "none";
+
+/** Everything the control plane is configured with; built once by {@link loadConfig}. */
+export interface ControlPlaneConfig {
+  /** REST port; 0 picks a free one (tests). */
+  readonly port: number;
+  /** Agent hub gRPC port; 0 picks a free one (tests). */
+  readonly grpcPort: number;
+  /** Interface both listeners bind to. */
+  readonly host: string;
+  /** Folder for the embedded store and its key file. */
+  readonly dataDir: string;
+  /** Admin bearer token; when absent one is generated on first start. */
+  readonly adminToken: string | undefined;
+  readonly auth: AuthMode;
+  /** 32-byte key, base64 or hex, for secrets at rest; required with MongoDB. */
+  readonly masterKey: string | undefined;
+  /** Base URL agents and operators reach this control plane on, used in join commands. */
+  readonly publicUrl: string;
+  readonly logLevel: LogLevel;
+  /** Largest accepted REST body, in bytes. */
+  readonly bodyLimit: number;
+  /** When set, the MongoDB store is used instead of the embedded SQLite file. */
+  readonly mongodbUri: string | undefined;
+  /** Helm binary; found on PATH when absent. */
+  readonly helmBin: string | undefined;
+}
+
+interface Option {
+  readonly env: string;
+  readonly flag: string;
+  readonly help: string;
+}
+
+const options = {
+  port: { env: "SO_PORT", flag: "--port", help: "REST port (default 8080)" },
+  grpcPort: { env: "SO_GRPC_PORT", flag: "--grpc-port", help: "agent hub port (default 8443)" },
+  host: { env: "SO_HOST", flag: "--host", help: "bind address (default 0.0.0.0)" },
+  dataDir: {
+    env: "SO_DATA_DIR",
+    flag: "--data-dir",
+    help: "embedded store folder (default ./data)",
+  },
+  adminToken: { env: "SO_ADMIN_TOKEN", flag: "--admin-token", help: "admin bearer token" },
+  auth: { env: "SO_AUTH", flag: "--auth", help: "token (default) or none" },
+  masterKey: { env: "SO_MASTER_KEY", flag: "--master-key", help: "32-byte key, base64 or hex" },
+  publicUrl: { env: "SO_PUBLIC_URL", flag: "--public-url", help: "URL used in join commands" },
+  logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
+  bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
+  mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
+  helmBin: { env: "HELM_BIN", flag: "--helm-bin", help: "path to the helm binary" },
+} as const satisfies Record<keyof ControlPlaneConfig, Option>;
+
+/** The usage text printed by `--help`. */
+export function configHelp(): string {
+  return Object.values(options)
+    .map((o) => `  ${o.flag.padEnd(16)} ${o.env.padEnd(16)} ${o.help}`)
+    .join("\n");
+}
+
+/**
+ * Reads configuration from the environment and command-line flags (flags win),
+ * applies defaults and validates. Throws an AppError naming the offending
+ * variable or flag; the caller prints it and exits. No other module reads
+ * `process.env`.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+): Readonly<ControlPlaneConfig> {
+  const flags = parseFlags(argv);
+  const raw = (key: keyof typeof options): { value: string | undefined; source: string } => {
+    const o: Option = options[key];
+    const fromFlag = flags.get(o.flag);
+    if (fromFlag !== undefined) return { value: fromFlag, source: o.flag };
+    const fromEnv = env[o.env];
+    return { value: fromEnv === "" ? undefined : fromEnv, source: o.env };
+  };
+
+  const port = parsePort(raw("port"), 8080);
+  const grpcPort = parsePort(raw("grpcPort"), 8443);
+  const host = raw("host").value ?? "0.0.0.0";
+  const auth = raw("auth");
+  const authMode = auth.value ?? "token";
+  if (authMode !== "token" && authMode !== "none") {
+    throw invalid(auth.source, `must be "token" or "none", got "${authMode}"`);
+  }
+  const level = raw("logLevel");
+  const logLevel = level.value ?? "info";
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw invalid(level.source, `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
+  }
+  const adminToken = raw("adminToken");
+  if (adminToken.value !== undefined && adminToken.value.length < 16) {
+    throw invalid(adminToken.source, "must be at least 16 characters");
+  }
+  const masterKey = raw("masterKey");
+  if (masterKey.value !== undefined) decodeMasterKey(masterKey.value, masterKey.source);
+  const mongodbUri = raw("mongodbUri");
+  if (mongodbUri.value !== undefined) {
+    if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri.value)) {
+      throw invalid(mongodbUri.source, "must start with mongodb:// or mongodb+srv://");
+    }
+    if (masterKey.value === undefined) {
+      throw invalid("SO_MASTER_KEY", "is required with MONGODB_URI so that every replica agrees");
+    }
+  }
+  const publicUrl = raw("publicUrl");
+  const url = publicUrl.value ?? `https://localhost:${port === 0 ? 8080 : port}`;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
+  } catch {
+    throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
+  }
+
+  return Object.freeze({
+    port,
+    grpcPort,
+    host,
+    dataDir: raw("dataDir").value ?? "./data",
+    adminToken: adminToken.value,
+    auth: authMode,
+    masterKey: masterKey.value,
+    publicUrl: url.replace(/\/+$/, ""),
+    logLevel: logLevel as LogLevel,
+    bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
+    mongodbUri: mongodbUri.value,
+    helmBin: raw("helmBin").value,
+  });
+}
+
+/** Decodes a master key given as 64 hex characters or base64 of 32 bytes. */
+export function decodeMasterKey(value: string, source = "SO_MASTER_KEY"): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, "hex")
+    : Buffer.from(value, "base64");
+  if (key.length !== 32) {
+    throw invalid(source, "must be 32 bytes, as 64 hex characters or base64");
+  }
+  return key;
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set<string>(Object.values(options).map((o) => o.flag));
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!known.has(name)) throw invalid(arg, "is not a known flag (see --help)");
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw invalid(name, "needs a value");
+    out.set(name, value);
+  }
+  return out;
+}
+
+function parsePort(input: { value: string | undefined; source: string }, fallback: number): number {
+  if (input.value === undefined) return fallback;
+  const n = Number(input.value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw invalid(input.source, `must be a port number 0-65535, got "${input.value}"`);
+  }
+  return n;
+}
+
+const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+function parseSize(input: { value: string | undefined; source: string }, fallback: number): number {
+  if (input.value === undefined) return fallback;
+  const m = /^(\d+)\s*([kmg]?b?)$/i.exec(input.value.trim());
+  const unit = sizeUnits[(m?.[2] ?? "").toLowerCase()];
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw invalid(input.source, `must be a size such as 5mb or 1048576, got "${input.value}"`);
+  }
+  return Number(m[1]) * unit;
+}
+
+function invalid(source: string, reason: string): AppError {
+  return new AppError(ErrorCode.InvalidArgument, `${source} ${reason}`, {
+    fields: [{ field: source, reason }],
+  });
+}

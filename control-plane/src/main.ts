@@ -1,0 +1,44 @@
+import { AppError, createLogger } from "@smart-orchestrator/shared";
+import { configHelp, loadConfig } from "./config.js";
+import { createControlPlane } from "./control-plane.js";
+
+if (process.argv.includes("--help")) {
+  process.stdout.write(
+    `Usage: control-plane [flags]\nFlags and environment variables:\n${configHelp()}\n`,
+  );
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env, process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(
+    `invalid configuration: ${err instanceof AppError ? err.message : String(err)}\n`,
+  );
+  process.exit(2);
+}
+
+const log = createLogger({ name: "control-plane", level: config.logLevel });
+const plane = await createControlPlane({ config, log });
+if (plane.generatedAdminToken) {
+  process.stdout.write(
+    `\nGenerated admin token (shown once; only its hash is stored):\n\n  ${plane.generatedAdminToken}\n\nSet SO_ADMIN_TOKEN to choose your own.\n\n`,
+  );
+}
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    plane.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

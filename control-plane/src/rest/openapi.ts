@@ -1,0 +1,96 @@
+import { version } from "@smart-orchestrator/shared";
+import { z } from "zod";
+import type { AnyRoute } from "./route.js";
+
+/** The problem+json schema every error response uses. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe("symbolic error type URI"),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.number().int().describe("the HTTP status, as in the original API"),
+    message: z.string().describe("the detail, as in the original API"),
+    errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .meta({ id: "Problem" });
+
+/**
+ * Builds the OpenAPI 3.1 document from the route table. OpenAPI 3.1 uses
+ * JSON Schema 2020-12, which is what zod emits, so the schemas that validate
+ * requests are the ones published.
+ */
+export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    const headers = (route.headers ?? []).map((h) => ({
+      name: h.name,
+      in: "header",
+      required: false,
+      description: h.description,
+      schema: schemaOf(h.schema, "input"),
+    }));
+    const responses: Record<string, unknown> = {};
+    for (const [status, spec] of Object.entries(route.responses)) {
+      const mediaType = spec.mediaType ?? "application/json";
+      responses[status] = {
+        description: spec.description,
+        ...(spec.schema
+          ? { content: { [mediaType]: { schema: schemaOf(spec.schema, "output") } } }
+          : {}),
+      };
+    }
+    responses.default = {
+      description: "Error",
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    };
+    paths[path] ??= {};
+    paths[path][route.method] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.public ? { security: [] } : {}),
+      ...(params.length || headers.length ? { parameters: [...params, ...headers] } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: schemaOf(route.body, "input") } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Smart Orchestrator API",
+      version,
+      description:
+        "Multi-cluster orchestrator for the edge-to-cloud continuum; compatible with the ASSIST-IoT Smart Orchestrator REST API.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    components: {
+      schemas: { Problem: schemaOf(ProblemSchema, "output") },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
+
+function schemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
