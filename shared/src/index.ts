@@ -2,4 +2,20 @@ export type { AppErrorOptions, FieldError } from "./app-error.js";
 export { AppError, ErrorCode, isAppError } from "./app-error.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";
+export type { Quantity, QuantityFormat } from "./quantity.js";
+export {
+  addQuantities,
+  canonicalQuantity,
+  compareQuantities,
+  formatQuantity,
+  isQuantity,
+  parseBytes,
+  parseMillis,
+  parseQuantity,
+  toBytes,
+  toInteger,
+  toMillis,
+  toSafeNumber,
+  toScaled,
+} from "./quantity.js";
 export { compatibleApiVersion, version } from "./version.js";
