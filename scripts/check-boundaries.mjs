@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails when edge-agent and control-plane import each other, or when the
 // agent pulls a server-side dependency it must not carry onto a Raspberry Pi.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const rules = [
@@ -24,6 +24,7 @@ const rules = [
 ];
 
 function* files(dir) {
+  if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) {
     if (name === "node_modules" || name === "gen") continue;
     const path = join(dir, name);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { AppError, ErrorCode, type LogLevel, logLevels } from "@smart-orchestrator/shared";
 
 /** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
@@ -27,6 +28,14 @@ export interface ControlPlaneConfig {
   readonly mongodbUri: string | undefined;
   /** Helm binary; found on PATH when absent. */
   readonly helmBin: string | undefined;
+  /** Serve the agent hub without TLS (explicit opt-in, warned about at start). */
+  readonly insecure: boolean;
+  /** Names and addresses the hub's server certificate covers. */
+  readonly tlsSans: readonly string[];
+  /** Operator-supplied hub certificate chain, key and CA (PEM files); all three or none. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  readonly tlsCaFile: string | undefined;
 }
 
 interface Option {
@@ -52,6 +61,11 @@ const options = {
   bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
   mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
   helmBin: { env: "HELM_BIN", flag: "--helm-bin", help: "path to the helm binary" },
+  insecure: { env: "SO_INSECURE", flag: "--insecure", help: "plaintext agent hub (true/false)" },
+  tlsSans: { env: "SO_TLS_SANS", flag: "--tls-sans", help: "comma-separated hub cert names/IPs" },
+  tlsCertFile: { env: "SO_TLS_CERT", flag: "--tls-cert", help: "hub certificate chain (PEM)" },
+  tlsKeyFile: { env: "SO_TLS_KEY", flag: "--tls-key", help: "hub private key (PEM)" },
+  tlsCaFile: { env: "SO_TLS_CA", flag: "--tls-ca", help: "CA that issued --tls-cert (PEM)" },
 } as const satisfies Record<keyof ControlPlaneConfig, Option>;
 
 /** The usage text printed by `--help`. */
@@ -117,6 +131,25 @@ export function loadConfig(
     throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
   }
 
+  const insecure = raw("insecure");
+  const insecureValue = (insecure.value ?? "false").toLowerCase();
+  if (!["true", "false", "1", "0"].includes(insecureValue)) {
+    throw invalid(insecure.source, `must be true or false, got "${insecure.value}"`);
+  }
+  const tlsFiles = (["tlsCertFile", "tlsKeyFile", "tlsCaFile"] as const).map((k) => raw(k));
+  const given = tlsFiles.filter((f) => f.value !== undefined).length;
+  if (given !== 0 && given !== 3) {
+    throw invalid(
+      "SO_TLS_CERT",
+      "SO_TLS_CERT, SO_TLS_KEY and SO_TLS_CA go together: give all three or none",
+    );
+  }
+  const sans = raw("tlsSans")
+    .value?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const defaultSans = [hostname(), "localhost", "127.0.0.1", new URL(url).hostname];
+
   return Object.freeze({
     port,
     grpcPort,
@@ -130,6 +163,11 @@ export function loadConfig(
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
     helmBin: raw("helmBin").value,
+    insecure: insecureValue === "true" || insecureValue === "1",
+    tlsSans: [...new Set(sans?.length ? sans : defaultSans)],
+    tlsCertFile: tlsFiles[0]?.value,
+    tlsKeyFile: tlsFiles[1]?.value,
+    tlsCaFile: tlsFiles[2]?.value,
   });
 }
 
@@ -152,7 +190,9 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const eq = arg.indexOf("=");
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (!known.has(name)) throw invalid(arg, "is not a known flag (see --help)");
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    // --insecure alone means true; every other flag takes a value.
+    const bare = name === "--insecure" && eq < 0 && (argv[i + 1] ?? "--").startsWith("--");
+    const value = bare ? "true" : eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw invalid(name, "needs a value");
     out.set(name, value);
   }

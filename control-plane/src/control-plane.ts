@@ -1,13 +1,21 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { status } from "@grpc/grpc-js";
 import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
-import { noLiveNodes } from "./clusters/live-nodes.js";
 import type { ControlPlaneConfig } from "./config.js";
 import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
+import { AgentAuthenticator } from "./hub/agent-auth.js";
+import { ClusterPresence } from "./hub/cluster-presence.js";
+import { type HubServer, startHubServer } from "./hub/hub-server.js";
+import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
+import { LiveInventory } from "./hub/live-inventory.js";
+import { SessionRegistry } from "./hub/session-registry.js";
+import type { CaDoc } from "./hub/tls/hub-ca.js";
+import { resolveHubTls } from "./hub/tls/hub-tls.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
 import { createHttpMetrics } from "./rest/http-metrics.js";
@@ -28,12 +36,20 @@ export interface ControlPlaneDeps {
   readonly now?: () => Date;
   /** An already opened store; opened from config when absent. */
   readonly store?: Store;
+  /** Link intervals; tests shorten them. */
+  readonly hubTimings?: HubTimings;
 }
 
 /** A running control plane. */
 export interface ControlPlane {
   /** The REST port actually bound (differs from config when it was 0). */
   readonly httpPort: number;
+  /** The agent hub port actually bound. */
+  readonly grpcPort: number;
+  /** `sha256:<hex>` agents pin with `--ca-hash`; undefined when the hub runs without TLS. */
+  readonly caHash: string | undefined;
+  /** Live agent sessions, one per connected cluster. */
+  readonly sessions: SessionRegistry;
   /** The admin token generated on this start, if any; shown once. */
   readonly generatedAdminToken: string | undefined;
   /** Stops accepting, lets in-flight requests finish, closes the store. */
@@ -71,10 +87,43 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       );
     }
 
+    const hubTls = await resolveHubTls(config, await store.collection<CaDoc>("settings"), secrets);
+    if (hubTls.caHash)
+      log.info({ caHash: hubTls.caHash }, "agent hub CA (agents pin it with --ca-hash)");
+    else log.warn("SO_INSECURE: the agent hub serves plaintext gRPC; agents must use --insecure");
+
+    const timings = deps.hubTimings ?? defaultHubTimings;
+    const sessions = new SessionRegistry();
+    const inventory = new LiveInventory();
+    const presence = new ClusterPresence(clustersColl, now, log);
+    let stopping = false;
+    const hub: HubServer = await startHubServer(
+      {
+        auth: new AgentAuthenticator({ clusters: clustersColl, now }),
+        registry: sessions,
+        presence,
+        inventory,
+        timings,
+        log: log.child({ component: "hub" }),
+        now,
+        isStopping: () => stopping,
+      },
+      { host: config.host, port: config.grpcPort, tls: hubTls.tls, log },
+    );
+    const sweep = setTimeout(() => {
+      presence
+        .sweep((id) => sessions.has(id))
+        .catch((err: unknown) => log.error({ err }, "presence sweep failed"));
+    }, timings.readDeadlineMs);
+    sweep.unref();
+
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
-      hubAddress: hubAddressFrom(config.publicUrl, config.grpcPort),
-      caHash: () => undefined,
+      hubAddress: hubAddressFrom(
+        config.publicUrl,
+        config.grpcPort === 0 ? hub.port : config.grpcPort,
+      ),
+      caHash: () => hubTls.caHash,
     };
     const clusters = new ClusterService({
       clusters: clustersColl,
@@ -82,6 +131,16 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       secrets,
       endpoint,
       now,
+      live: (id) => ({
+        connected: sessions.has(id),
+        lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),
+      }),
+      onDeleted: (id) => {
+        sessions
+          .get(id)
+          ?.fail({ code: status.PERMISSION_DENIED, details: "the cluster was deleted" });
+        inventory.forget(id);
+      },
     });
 
     const registry = new Registry();
@@ -89,7 +148,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     const routes: AnyRoute[] = [];
     routes.push(
       ...systemRoutes({ store, registry, openApi: () => buildOpenApi(routes) }),
-      ...clusterRoutes({ clusters, liveNodes: noLiveNodes }),
+      ...clusterRoutes({ clusters, liveNodes: inventory }),
     );
     const app = createHttpApp({
       routes,
@@ -106,9 +165,17 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
 
     return {
       httpPort,
+      grpcPort: hub.port,
+      caHash: hubTls.caHash,
+      sessions,
       generatedAdminToken: admin.generatedToken,
       async close() {
-        await closeServer(server);
+        stopping = true;
+        clearTimeout(sweep);
+        // Ending streams with UNAVAILABLE tells agents to redial (with backoff) at once.
+        for (const s of sessions.all())
+          s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
+        await Promise.all([closeServer(server), hub.close()]);
         await store.close();
         log.info("control plane stopped");
       },

@@ -1,5 +1,6 @@
 export type { AppErrorOptions, FieldError } from "./app-error.js";
 export { AppError, ErrorCode, isAppError } from "./app-error.js";
+export * from "./gen/so/v1/agent.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";
 export type { Quantity, QuantityFormat } from "./quantity.js";
@@ -18,4 +19,5 @@ export {
   toSafeNumber,
   toScaled,
 } from "./quantity.js";
+export { spkiHash } from "./spki-hash.js";
 export { compatibleApiVersion, version } from "./version.js";

@@ -17,6 +17,10 @@ export interface ClusterServiceDeps {
   readonly endpoint: JoinEndpoint;
   readonly now: () => Date;
   readonly joinTokenTtlMs?: number;
+  /** Live figures kept in memory by the hub, merged into views. */
+  readonly live?: (clusterId: string) => { connected: boolean; lastReportAt: string | undefined };
+  /** Called after a cluster is deleted, to drop its session and figures. */
+  readonly onDeleted?: (clusterId: string) => void;
 }
 
 /** A join token as handed to the operator, once. */
@@ -81,25 +85,27 @@ export class ClusterService {
 
   /** Every cluster, by name. */
   async list(): Promise<ClusterView[]> {
-    return (await this.#d.clusters.find({}, { sortBy: "name" })).map(toClusterView);
+    return (await this.#d.clusters.find({}, { sortBy: "name" })).map((c) => this.#view(c));
   }
 
   /** One cluster; `not_found` when unknown. */
   async get(id: string): Promise<ClusterView> {
-    return toClusterView(await this.#require(id));
+    return this.#view(await this.#require(id));
   }
 
   /** The cloud cluster; `not_found` when there is none. */
   async findCloud(): Promise<ClusterView> {
     const [cloud] = await this.#d.clusters.find({ cloud: true }, { limit: 1 });
     if (!cloud) throw new AppError(ErrorCode.NotFound, "no cloud cluster is registered");
-    return toClusterView(cloud);
+    return this.#view(cloud);
   }
 
   /** Replaces the cluster's join token with a fresh one. */
   async issueToken(id: string): Promise<IssuedJoin> {
-    const current = await this.#require(id);
+    const { credentialUsedAt: _spent, ...current } = await this.#require(id);
     const issued = this.#issue();
+    // Clearing credentialUsedAt makes the new token usable for a re-join even
+    // after the cluster's credential has been in use; joining replaces it.
     await this.#d.clusters.update(id, current._v, {
       ...current,
       ...issued.fields,
@@ -132,6 +138,13 @@ export class ClusterService {
     }
     if (enablers > 0) await this.#d.enablers.deleteMany({ cluster: id });
     await this.#d.clusters.delete(id);
+    this.#d.onDeleted?.(id);
+  }
+
+  #view(doc: ClusterDoc): ClusterView {
+    const view = toClusterView(doc);
+    const live = this.#d.live?.(doc._id);
+    return live?.lastReportAt ? { ...view, lastReportAt: live.lastReportAt } : view;
   }
 
   async #require(id: string): Promise<ClusterDoc> {

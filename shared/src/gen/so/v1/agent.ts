@@ -74,10 +74,15 @@ export interface Welcome {
    * and presents it instead of the join token from then on.
    */
   credential: string;
-  /** How often the agent sends a NodeReport, in seconds. */
-  reportIntervalSeconds: number;
-  /** How often the hub pings, in seconds; the agent's read deadline is three times this. */
-  pingIntervalSeconds: number;
+  /** How often the agent sends a NodeReport, in milliseconds (default 10000). */
+  reportIntervalMs: number;
+  /** How often the hub pings, in milliseconds (default 10000). */
+  pingIntervalMs: number;
+  /**
+   * The agent drops and redials a stream that is silent for this long, in
+   * milliseconds (default 30000); the hub applies the same deadline.
+   */
+  readDeadlineMs: number;
 }
 
 /** Ping asks for a Pong carrying the same nonce. */
@@ -239,38 +244,6 @@ export const AgentMessage: MessageFns<AgentMessage> = {
     }
   },
 
-  fromJSON(object: any): AgentMessage {
-    return {
-      body: isSet(object.hello)
-        ? { $case: "hello", value: Hello.fromJSON(object.hello) }
-        : isSet(object.nodeReport)
-        ? { $case: "nodeReport", value: NodeReport.fromJSON(object.nodeReport) }
-        : isSet(object.node_report)
-        ? { $case: "nodeReport", value: NodeReport.fromJSON(object.node_report) }
-        : isSet(object.commandResult)
-        ? { $case: "commandResult", value: CommandResult.fromJSON(object.commandResult) }
-        : isSet(object.command_result)
-        ? { $case: "commandResult", value: CommandResult.fromJSON(object.command_result) }
-        : isSet(object.pong)
-        ? { $case: "pong", value: Pong.fromJSON(object.pong) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: AgentMessage): unknown {
-    const obj: any = {};
-    if (message.body?.$case === "hello") {
-      obj.hello = Hello.toJSON(message.body.value);
-    } else if (message.body?.$case === "nodeReport") {
-      obj.nodeReport = NodeReport.toJSON(message.body.value);
-    } else if (message.body?.$case === "commandResult") {
-      obj.commandResult = CommandResult.toJSON(message.body.value);
-    } else if (message.body?.$case === "pong") {
-      obj.pong = Pong.toJSON(message.body.value);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<AgentMessage>, I>>(base?: I): AgentMessage {
     return AgentMessage.fromPartial(base ?? ({} as any));
   },
@@ -373,30 +346,6 @@ export const HubMessage: MessageFns<HubMessage> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HubMessage {
-    return {
-      body: isSet(object.welcome)
-        ? { $case: "welcome", value: Welcome.fromJSON(object.welcome) }
-        : isSet(object.command)
-        ? { $case: "command", value: Command.fromJSON(object.command) }
-        : isSet(object.ping)
-        ? { $case: "ping", value: Ping.fromJSON(object.ping) }
-        : undefined,
-    };
-  },
-
-  toJSON(message: HubMessage): unknown {
-    const obj: any = {};
-    if (message.body?.$case === "welcome") {
-      obj.welcome = Welcome.toJSON(message.body.value);
-    } else if (message.body?.$case === "command") {
-      obj.command = Command.toJSON(message.body.value);
-    } else if (message.body?.$case === "ping") {
-      obj.ping = Ping.toJSON(message.body.value);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<HubMessage>, I>>(base?: I): HubMessage {
@@ -517,46 +466,6 @@ export const Hello: MessageFns<Hello> = {
     }
   },
 
-  fromJSON(object: any): Hello {
-    return {
-      agentVersion: isSet(object.agentVersion)
-        ? globalThis.String(object.agentVersion)
-        : isSet(object.agent_version)
-        ? globalThis.String(object.agent_version)
-        : "",
-      kubernetesVersion: isSet(object.kubernetesVersion)
-        ? globalThis.String(object.kubernetesVersion)
-        : isSet(object.kubernetes_version)
-        ? globalThis.String(object.kubernetes_version)
-        : "",
-      distribution: isSet(object.distribution) ? globalThis.String(object.distribution) : "",
-      cni: isSet(object.cni) ? globalThis.String(object.cni) : "",
-      architectures: globalThis.Array.isArray(object?.architectures)
-        ? object.architectures.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: Hello): unknown {
-    const obj: any = {};
-    if (message.agentVersion !== "") {
-      obj.agentVersion = message.agentVersion;
-    }
-    if (message.kubernetesVersion !== "") {
-      obj.kubernetesVersion = message.kubernetesVersion;
-    }
-    if (message.distribution !== "") {
-      obj.distribution = message.distribution;
-    }
-    if (message.cni !== "") {
-      obj.cni = message.cni;
-    }
-    if (message.architectures?.length) {
-      obj.architectures = message.architectures;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Hello>, I>>(base?: I): Hello {
     return Hello.fromPartial(base ?? ({} as any));
   },
@@ -572,7 +481,7 @@ export const Hello: MessageFns<Hello> = {
 };
 
 function createBaseWelcome(): Welcome {
-  return { clusterId: "", credential: "", reportIntervalSeconds: 0, pingIntervalSeconds: 0 };
+  return { clusterId: "", credential: "", reportIntervalMs: 0, pingIntervalMs: 0, readDeadlineMs: 0 };
 }
 
 export const Welcome: MessageFns<Welcome> = {
@@ -583,11 +492,14 @@ export const Welcome: MessageFns<Welcome> = {
     if (message.credential !== "") {
       writer.uint32(18).string(message.credential);
     }
-    if (message.reportIntervalSeconds !== 0) {
-      writer.uint32(24).uint32(message.reportIntervalSeconds);
+    if (message.reportIntervalMs !== 0) {
+      writer.uint32(24).uint32(message.reportIntervalMs);
     }
-    if (message.pingIntervalSeconds !== 0) {
-      writer.uint32(32).uint32(message.pingIntervalSeconds);
+    if (message.pingIntervalMs !== 0) {
+      writer.uint32(32).uint32(message.pingIntervalMs);
+    }
+    if (message.readDeadlineMs !== 0) {
+      writer.uint32(40).uint32(message.readDeadlineMs);
     }
     return writer;
   },
@@ -626,7 +538,7 @@ export const Welcome: MessageFns<Welcome> = {
               break;
             }
 
-            message.reportIntervalSeconds = reader.uint32();
+            message.reportIntervalMs = reader.uint32();
             continue;
           }
           case 4: {
@@ -634,7 +546,15 @@ export const Welcome: MessageFns<Welcome> = {
               break;
             }
 
-            message.pingIntervalSeconds = reader.uint32();
+            message.pingIntervalMs = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.readDeadlineMs = reader.uint32();
             continue;
           }
         }
@@ -649,44 +569,6 @@ export const Welcome: MessageFns<Welcome> = {
     }
   },
 
-  fromJSON(object: any): Welcome {
-    return {
-      clusterId: isSet(object.clusterId)
-        ? globalThis.String(object.clusterId)
-        : isSet(object.cluster_id)
-        ? globalThis.String(object.cluster_id)
-        : "",
-      credential: isSet(object.credential) ? globalThis.String(object.credential) : "",
-      reportIntervalSeconds: isSet(object.reportIntervalSeconds)
-        ? globalThis.Number(object.reportIntervalSeconds)
-        : isSet(object.report_interval_seconds)
-        ? globalThis.Number(object.report_interval_seconds)
-        : 0,
-      pingIntervalSeconds: isSet(object.pingIntervalSeconds)
-        ? globalThis.Number(object.pingIntervalSeconds)
-        : isSet(object.ping_interval_seconds)
-        ? globalThis.Number(object.ping_interval_seconds)
-        : 0,
-    };
-  },
-
-  toJSON(message: Welcome): unknown {
-    const obj: any = {};
-    if (message.clusterId !== "") {
-      obj.clusterId = message.clusterId;
-    }
-    if (message.credential !== "") {
-      obj.credential = message.credential;
-    }
-    if (message.reportIntervalSeconds !== 0) {
-      obj.reportIntervalSeconds = Math.round(message.reportIntervalSeconds);
-    }
-    if (message.pingIntervalSeconds !== 0) {
-      obj.pingIntervalSeconds = Math.round(message.pingIntervalSeconds);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Welcome>, I>>(base?: I): Welcome {
     return Welcome.fromPartial(base ?? ({} as any));
   },
@@ -694,8 +576,9 @@ export const Welcome: MessageFns<Welcome> = {
     const message = createBaseWelcome();
     message.clusterId = object.clusterId ?? "";
     message.credential = object.credential ?? "";
-    message.reportIntervalSeconds = object.reportIntervalSeconds ?? 0;
-    message.pingIntervalSeconds = object.pingIntervalSeconds ?? 0;
+    message.reportIntervalMs = object.reportIntervalMs ?? 0;
+    message.pingIntervalMs = object.pingIntervalMs ?? 0;
+    message.readDeadlineMs = object.readDeadlineMs ?? 0;
     return message;
   },
 };
@@ -756,28 +639,6 @@ export const Ping: MessageFns<Ping> = {
     }
   },
 
-  fromJSON(object: any): Ping {
-    return {
-      nonce: isSet(object.nonce) ? globalThis.Number(object.nonce) : 0,
-      sentAtMs: isSet(object.sentAtMs)
-        ? globalThis.Number(object.sentAtMs)
-        : isSet(object.sent_at_ms)
-        ? globalThis.Number(object.sent_at_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: Ping): unknown {
-    const obj: any = {};
-    if (message.nonce !== 0) {
-      obj.nonce = Math.round(message.nonce);
-    }
-    if (message.sentAtMs !== 0) {
-      obj.sentAtMs = Math.round(message.sentAtMs);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Ping>, I>>(base?: I): Ping {
     return Ping.fromPartial(base ?? ({} as any));
   },
@@ -832,18 +693,6 @@ export const Pong: MessageFns<Pong> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Pong {
-    return { nonce: isSet(object.nonce) ? globalThis.Number(object.nonce) : 0 };
-  },
-
-  toJSON(message: Pong): unknown {
-    const obj: any = {};
-    if (message.nonce !== 0) {
-      obj.nonce = Math.round(message.nonce);
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Pong>, I>>(base?: I): Pong {
@@ -910,28 +759,6 @@ export const NodeReport: MessageFns<NodeReport> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): NodeReport {
-    return {
-      observedAtMs: isSet(object.observedAtMs)
-        ? globalThis.Number(object.observedAtMs)
-        : isSet(object.observed_at_ms)
-        ? globalThis.Number(object.observed_at_ms)
-        : 0,
-      nodes: globalThis.Array.isArray(object?.nodes) ? object.nodes.map((e: any) => Node.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: NodeReport): unknown {
-    const obj: any = {};
-    if (message.observedAtMs !== 0) {
-      obj.observedAtMs = Math.round(message.observedAtMs);
-    }
-    if (message.nodes?.length) {
-      obj.nodes = message.nodes.map((e) => Node.toJSON(e));
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<NodeReport>, I>>(base?: I): NodeReport {
@@ -1023,44 +850,6 @@ export const Resources: MessageFns<Resources> = {
     }
   },
 
-  fromJSON(object: any): Resources {
-    return {
-      cpuMillis: isSet(object.cpuMillis)
-        ? globalThis.Number(object.cpuMillis)
-        : isSet(object.cpu_millis)
-        ? globalThis.Number(object.cpu_millis)
-        : 0,
-      memoryBytes: isSet(object.memoryBytes)
-        ? globalThis.Number(object.memoryBytes)
-        : isSet(object.memory_bytes)
-        ? globalThis.Number(object.memory_bytes)
-        : 0,
-      pods: isSet(object.pods) ? globalThis.Number(object.pods) : 0,
-      ephemeralStorageBytes: isSet(object.ephemeralStorageBytes)
-        ? globalThis.Number(object.ephemeralStorageBytes)
-        : isSet(object.ephemeral_storage_bytes)
-        ? globalThis.Number(object.ephemeral_storage_bytes)
-        : 0,
-    };
-  },
-
-  toJSON(message: Resources): unknown {
-    const obj: any = {};
-    if (message.cpuMillis !== 0) {
-      obj.cpuMillis = Math.round(message.cpuMillis);
-    }
-    if (message.memoryBytes !== 0) {
-      obj.memoryBytes = Math.round(message.memoryBytes);
-    }
-    if (message.pods !== 0) {
-      obj.pods = Math.round(message.pods);
-    }
-    if (message.ephemeralStorageBytes !== 0) {
-      obj.ephemeralStorageBytes = Math.round(message.ephemeralStorageBytes);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Resources>, I>>(base?: I): Resources {
     return Resources.fromPartial(base ?? ({} as any));
   },
@@ -1139,28 +928,6 @@ export const Taint: MessageFns<Taint> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Taint {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-      effect: isSet(object.effect) ? globalThis.String(object.effect) : "",
-    };
-  },
-
-  toJSON(message: Taint): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    if (message.effect !== "") {
-      obj.effect = message.effect;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Taint>, I>>(base?: I): Taint {
@@ -1321,75 +1088,6 @@ export const Node: MessageFns<Node> = {
     }
   },
 
-  fromJSON(object: any): Node {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      labels: isObject(object.labels)
-        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      taints: globalThis.Array.isArray(object?.taints) ? object.taints.map((e: any) => Taint.fromJSON(e)) : [],
-      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
-      architecture: isSet(object.architecture) ? globalThis.String(object.architecture) : "",
-      kubeletVersion: isSet(object.kubeletVersion)
-        ? globalThis.String(object.kubeletVersion)
-        : isSet(object.kubelet_version)
-        ? globalThis.String(object.kubelet_version)
-        : "",
-      capacity: isSet(object.capacity) ? Resources.fromJSON(object.capacity) : undefined,
-      allocatable: isSet(object.allocatable) ? Resources.fromJSON(object.allocatable) : undefined,
-      requested: isSet(object.requested) ? Resources.fromJSON(object.requested) : undefined,
-    };
-  },
-
-  toJSON(message: Node): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.labels) {
-      const entries = globalThis.Object.entries(message.labels) as [string, string][];
-      if (entries.length > 0) {
-        obj.labels = {};
-        entries.forEach(([k, v]) => {
-          obj.labels[k] = v;
-        });
-      }
-    }
-    if (message.taints?.length) {
-      obj.taints = message.taints.map((e) => Taint.toJSON(e));
-    }
-    if (message.ready !== false) {
-      obj.ready = message.ready;
-    }
-    if (message.architecture !== "") {
-      obj.architecture = message.architecture;
-    }
-    if (message.kubeletVersion !== "") {
-      obj.kubeletVersion = message.kubeletVersion;
-    }
-    if (message.capacity !== undefined) {
-      obj.capacity = Resources.toJSON(message.capacity);
-    }
-    if (message.allocatable !== undefined) {
-      obj.allocatable = Resources.toJSON(message.allocatable);
-    }
-    if (message.requested !== undefined) {
-      obj.requested = Resources.toJSON(message.requested);
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Node>, I>>(base?: I): Node {
     return Node.fromPartial(base ?? ({} as any));
   },
@@ -1478,24 +1176,6 @@ export const Node_LabelsEntry: MessageFns<Node_LabelsEntry> = {
     }
   },
 
-  fromJSON(object: any): Node_LabelsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: Node_LabelsEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
   create<I extends Exact<DeepPartial<Node_LabelsEntry>, I>>(base?: I): Node_LabelsEntry {
     return Node_LabelsEntry.fromPartial(base ?? ({} as any));
   },
@@ -1550,18 +1230,6 @@ export const Command: MessageFns<Command> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Command {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
-  },
-
-  toJSON(message: Command): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<Command>, I>>(base?: I): Command {
@@ -1639,32 +1307,6 @@ export const CommandResult: MessageFns<CommandResult> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CommandResult {
-    return {
-      commandId: isSet(object.commandId)
-        ? globalThis.String(object.commandId)
-        : isSet(object.command_id)
-        ? globalThis.String(object.command_id)
-        : "",
-      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-    };
-  },
-
-  toJSON(message: CommandResult): unknown {
-    const obj: any = {};
-    if (message.commandId !== "") {
-      obj.commandId = message.commandId;
-    }
-    if (message.ok !== false) {
-      obj.ok = message.ok;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    return obj;
   },
 
   create<I extends Exact<DeepPartial<CommandResult>, I>>(base?: I): CommandResult {
@@ -1751,19 +1393,9 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

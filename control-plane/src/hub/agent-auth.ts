@@ -1,0 +1,132 @@
+import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import type { ClusterDoc } from "../clusters/cluster-doc.js";
+import { parseJoinToken } from "../clusters/join-token.js";
+import { hashSecret, randomSecret, secretMatches } from "../security/tokens.js";
+import { type Collection, updateWithRetry } from "../store/store.js";
+
+/** Who a stream acts as, once authenticated. */
+export interface AgentIdentity {
+  readonly clusterId: string;
+  /** Set when the stream joined with a token: the new credential to hand over in Welcome. */
+  readonly issuedCredential?: string;
+}
+
+/** What {@link AgentAuthenticator} is built from. */
+export interface AgentAuthDeps {
+  readonly clusters: Collection<ClusterDoc>;
+  readonly now: () => Date;
+}
+
+const credentialPattern = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{20,})$/;
+
+/**
+ * Authenticates agents kubeadm-style: a join token is exchanged for a
+ * per-cluster credential `<cluster-id>.<secret>`, stored only as a SHA-256
+ * hash. The token keeps working until its TTL or until the credential has
+ * been used once, so a lost Welcome does not lock the cluster out. A
+ * credential acts only as its own cluster.
+ */
+export class AgentAuthenticator {
+  readonly #d: AgentAuthDeps;
+
+  constructor(deps: AgentAuthDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Checks the bearer value and the claimed cluster id from the stream
+   * metadata. Throws `unauthenticated` or `permission_denied` with a reason
+   * safe to show the agent.
+   */
+  async authenticate(
+    bearer: string | undefined,
+    claimedClusterId: string | undefined,
+  ): Promise<AgentIdentity> {
+    if (!bearer)
+      throw new AppError(
+        ErrorCode.Unauthenticated,
+        "missing authorization: Bearer <join token or credential>",
+      );
+    const join = parseJoinToken(bearer);
+    if (join) return this.#join(join.id, join.secret, claimedClusterId);
+    const cred = credentialPattern.exec(bearer);
+    if (cred?.[1] && cred[2]) return this.#credential(cred[1], bearer, claimedClusterId);
+    throw new AppError(
+      ErrorCode.Unauthenticated,
+      "authorization is neither a join token nor a cluster credential",
+    );
+  }
+
+  async #join(
+    tokenId: string,
+    secret: string,
+    claimed: string | undefined,
+  ): Promise<AgentIdentity> {
+    const [cluster] = await this.#d.clusters.find({ joinTokenId: tokenId }, { limit: 1 });
+    if (!cluster?.joinTokenHash || !secretMatches(secret, cluster.joinTokenHash)) {
+      throw new AppError(ErrorCode.Unauthenticated, "unknown join token");
+    }
+    if (claimed && claimed !== cluster._id) {
+      throw new AppError(ErrorCode.PermissionDenied, "the join token belongs to another cluster");
+    }
+    if (cluster.credentialUsedAt) {
+      throw new AppError(
+        ErrorCode.Unauthenticated,
+        "join token already spent: this cluster's credential is in use; issue a new token to re-join",
+      );
+    }
+    if (
+      !cluster.joinTokenExpiresAt ||
+      Date.parse(cluster.joinTokenExpiresAt) <= this.#d.now().getTime()
+    ) {
+      throw new AppError(
+        ErrorCode.Unauthenticated,
+        "join token expired; issue a new one with POST /clusters/:id/token",
+      );
+    }
+    const credential = `${cluster._id}.${randomSecret(32)}`;
+    const updated = await updateWithRetry(this.#d.clusters, cluster._id, (current) =>
+      current.joinTokenId === tokenId && !current.credentialUsedAt
+        ? {
+            ...current,
+            credentialHash: hashSecret(credential),
+            updatedAt: this.#d.now().toISOString(),
+          }
+        : undefined,
+    );
+    if (!updated || updated.credentialHash !== hashSecret(credential)) {
+      throw new AppError(ErrorCode.Unauthenticated, "join token was spent or replaced meanwhile");
+    }
+    return { clusterId: cluster._id, issuedCredential: credential };
+  }
+
+  async #credential(
+    clusterId: string,
+    credential: string,
+    claimed: string | undefined,
+  ): Promise<AgentIdentity> {
+    if (claimed && claimed !== clusterId) {
+      throw new AppError(
+        ErrorCode.PermissionDenied,
+        `this credential cannot act as cluster ${claimed}`,
+      );
+    }
+    const cluster = await this.#d.clusters.get(clusterId);
+    if (!cluster?.credentialHash || !secretMatches(credential, cluster.credentialHash)) {
+      throw new AppError(ErrorCode.Unauthenticated, "unknown or revoked cluster credential");
+    }
+    if (!cluster.credentialUsedAt) {
+      // First use of the credential spends the join token (a credential used once proves Welcome arrived).
+      await updateWithRetry(this.#d.clusters, clusterId, (current) =>
+        current.credentialUsedAt || current.credentialHash !== cluster.credentialHash
+          ? undefined
+          : {
+              ...current,
+              credentialUsedAt: this.#d.now().toISOString(),
+              updatedAt: this.#d.now().toISOString(),
+            },
+      );
+    }
+    return { clusterId };
+  }
+}

@@ -1,0 +1,133 @@
+import type { ServerDuplexStream } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
+import type {
+  AgentMessage,
+  CommandResult,
+  HubMessage,
+  Logger,
+  NodeReport,
+} from "@smart-orchestrator/shared";
+import { toGrpcError } from "./grpc-status.js";
+import type { HubTimings } from "./hub-timings.js";
+import { checkNodeReport } from "./message-checks.js";
+
+/** What a session hands received messages to. */
+export interface SessionSink {
+  report(clusterId: string, report: NodeReport): void;
+  commandResult(clusterId: string, result: CommandResult): void;
+}
+
+/** Options for {@link AgentSession}. */
+export interface AgentSessionOptions {
+  readonly clusterId: string;
+  readonly call: ServerDuplexStream<AgentMessage, HubMessage>;
+  readonly timings: HubTimings;
+  readonly sink: SessionSink;
+  readonly log: Logger;
+  /** Called once when the session has ended, for whatever reason. */
+  readonly onEnd: (session: AgentSession, reason: string) => void;
+}
+
+/**
+ * One live agent stream after Hello. It pings on an interval and ends the
+ * stream when nothing arrives within the read deadline, so a half-open TCP
+ * connection is noticed in at most `readDeadlineMs`, whatever the kernel thinks.
+ */
+export class AgentSession {
+  readonly clusterId: string;
+  readonly #o: AgentSessionOptions;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #nonce = 0;
+  #ended = false;
+
+  constructor(options: AgentSessionOptions) {
+    this.clusterId = options.clusterId;
+    this.#o = options;
+  }
+
+  /** Starts pinging and the read deadline; the stream's later messages come to {@link receive}. */
+  start(): void {
+    this.#touch();
+    this.#pingTimer = setInterval(() => {
+      this.send({ body: { $case: "ping", value: { nonce: ++this.#nonce, sentAtMs: Date.now() } } });
+    }, this.#o.timings.pingIntervalMs);
+    this.#pingTimer.unref();
+  }
+
+  /** Whether the session has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends a message; false when the session has ended. */
+  send(message: HubMessage): boolean {
+    if (this.#ended) return false;
+    this.#o.call.write(message);
+    return true;
+  }
+
+  /** Handles one message from the agent after Hello. */
+  receive(message: AgentMessage): void {
+    this.#touch();
+    const body = message.body;
+    try {
+      switch (body?.$case) {
+        case "nodeReport":
+          checkNodeReport(body.value);
+          this.#o.sink.report(this.clusterId, body.value);
+          break;
+        case "commandResult":
+          this.#o.sink.commandResult(this.clusterId, body.value);
+          break;
+        case "pong":
+          break;
+        case "hello":
+          this.fail({
+            code: status.FAILED_PRECONDITION,
+            details: "Hello may be sent only once per stream",
+          });
+          break;
+        default:
+          // An unknown body from a newer agent: ignore it (proto compatibility rules).
+          break;
+      }
+    } catch (err) {
+      const grpcErr = toGrpcError(err);
+      this.#o.log.warn(
+        { clusterId: this.clusterId, err: grpcErr.details },
+        "rejected agent message",
+      );
+      this.fail(grpcErr);
+    }
+  }
+
+  /** Ends the stream with an error status. */
+  fail(error: { code: status; details: string }): void {
+    if (this.#ended) return;
+    this.#o.call.emit("error", error);
+    this.end(error.details);
+  }
+
+  /** Ends the session and its timers; idempotent. */
+  end(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#deadlineTimer);
+    this.#o.onEnd(this, reason);
+  }
+
+  #touch(): void {
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = setTimeout(() => {
+      this.#o.log.warn({ clusterId: this.clusterId }, "agent read deadline passed; closing stream");
+      this.fail({
+        code: status.DEADLINE_EXCEEDED,
+        details: `no message from the agent for ${this.#o.timings.readDeadlineMs} ms`,
+      });
+      this.#o.call.cancelled || this.#o.call.destroy();
+    }, this.#o.timings.readDeadlineMs);
+    this.#deadlineTimer.unref();
+  }
+}

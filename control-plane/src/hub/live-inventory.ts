@@ -1,0 +1,83 @@
+import type { Node, NodeReport, Resources } from "@smart-orchestrator/shared";
+import type { LiveNodes, NodeView } from "../clusters/live-nodes.js";
+
+/** The latest report of one cluster, as kept in memory. */
+export interface ClusterSnapshot {
+  readonly report: NodeReport;
+  /** Hub time the report arrived. */
+  readonly receivedAt: Date;
+}
+
+/** Quantities as the REST API shows them: exact integers. */
+export interface ResourceView {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly pods: number;
+  readonly ephemeralStorageBytes: number;
+}
+
+const zero: Resources = { cpuMillis: 0, memoryBytes: 0, pods: 0, ephemeralStorageBytes: 0 };
+
+/**
+ * Node reports live here, in memory only: at 10k agents every 10 s a store
+ * write per report would be 1k writes/s for data that is stale in seconds.
+ */
+export class LiveInventory implements LiveNodes {
+  readonly #latest = new Map<string, ClusterSnapshot>();
+
+  /** Keeps a cluster's newest report. */
+  record(clusterId: string, report: NodeReport, receivedAt: Date): void {
+    this.#latest.set(clusterId, { report, receivedAt });
+  }
+
+  /** The newest report of a cluster, if it has reported since the hub started. */
+  snapshot(clusterId: string): ClusterSnapshot | undefined {
+    return this.#latest.get(clusterId);
+  }
+
+  /** Drops a deleted cluster's figures. */
+  forget(clusterId: string): void {
+    this.#latest.delete(clusterId);
+  }
+
+  nodes(clusterId: string): readonly NodeView[] {
+    const snap = this.#latest.get(clusterId);
+    return snap ? snap.report.nodes.map(toNodeView) : [];
+  }
+}
+
+/** A reported node as `GET /clusters/node/:id` shows it. */
+export function toNodeView(node: Node): NodeView {
+  const allocatable = resources(node.allocatable);
+  const requested = resources(node.requested);
+  return {
+    name: node.name,
+    ready: node.ready,
+    arch: node.architecture,
+    kubeletVersion: node.kubeletVersion,
+    labels: { ...node.labels },
+    taints: node.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+    capacity: resources(node.capacity),
+    allocatable,
+    requested,
+    free: {
+      cpuMillis: Math.max(0, allocatable.cpuMillis - requested.cpuMillis),
+      memoryBytes: Math.max(0, allocatable.memoryBytes - requested.memoryBytes),
+      pods: Math.max(0, allocatable.pods - requested.pods),
+      ephemeralStorageBytes: Math.max(
+        0,
+        allocatable.ephemeralStorageBytes - requested.ephemeralStorageBytes,
+      ),
+    },
+  };
+}
+
+function resources(r: Resources | undefined): ResourceView {
+  const v = r ?? zero;
+  return {
+    cpuMillis: v.cpuMillis,
+    memoryBytes: v.memoryBytes,
+    pods: v.pods,
+    ephemeralStorageBytes: v.ephemeralStorageBytes,
+  };
+}

@@ -1,0 +1,120 @@
+import {
+  AppError,
+  ErrorCode,
+  type FieldError,
+  type Hello,
+  type NodeReport,
+} from "@smart-orchestrator/shared";
+
+/** Limits on what one agent may send; generous for real clusters, tight enough to stop abuse. */
+export const agentMessageLimits = {
+  maxNodes: 5000,
+  maxLabels: 256,
+  maxTaints: 64,
+  maxArchitectures: 8,
+} as const;
+
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const token = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const distributions = new Set(["k3s", "kubeadm", "other", ""]);
+const effects = new Set(["NoSchedule", "PreferNoSchedule", "NoExecute"]);
+
+class Checker {
+  readonly errors: FieldError[] = [];
+  check(ok: boolean, field: string, reason: string): void {
+    if (!ok && this.errors.length < 20) this.errors.push({ field, reason });
+  }
+  maxLen(value: string, max: number, field: string): void {
+    this.check(value.length <= max, field, `longer than ${max} characters`);
+  }
+  done(what: string): void {
+    const first = this.errors[0];
+    if (first) {
+      throw new AppError(
+        ErrorCode.InvalidArgument,
+        `invalid ${what}: ${first.field}: ${first.reason}`,
+        {
+          fields: this.errors,
+        },
+      );
+    }
+  }
+}
+
+/** Validates a Hello; throws `invalid_argument` naming the field. */
+export function checkHello(hello: Hello): void {
+  const c = new Checker();
+  c.check(hello.agentVersion.length > 0, "hello.agent_version", "required");
+  c.maxLen(hello.agentVersion, 64, "hello.agent_version");
+  c.maxLen(hello.kubernetesVersion, 64, "hello.kubernetes_version");
+  c.check(
+    distributions.has(hello.distribution),
+    "hello.distribution",
+    "must be k3s, kubeadm or other",
+  );
+  c.maxLen(hello.cni, 63, "hello.cni");
+  c.check(
+    hello.architectures.length <= agentMessageLimits.maxArchitectures,
+    "hello.architectures",
+    "too many",
+  );
+  hello.architectures.forEach((a, i) => {
+    c.check(
+      token.test(a) && a.length <= 32,
+      `hello.architectures[${i}]`,
+      "not an architecture name",
+    );
+  });
+  c.done("Hello");
+}
+
+/** Validates a NodeReport; throws `invalid_argument` naming the field. */
+export function checkNodeReport(report: NodeReport): void {
+  const c = new Checker();
+  c.check(
+    report.nodes.length <= agentMessageLimits.maxNodes,
+    "node_report.nodes",
+    `more than ${agentMessageLimits.maxNodes} nodes`,
+  );
+  const seen = new Set<string>();
+  report.nodes.forEach((node, i) => {
+    const at = `node_report.nodes[${i}]`;
+    c.check(
+      dnsSubdomain.test(node.name) && node.name.length <= 253,
+      `${at}.name`,
+      "not a valid node name",
+    );
+    c.check(!seen.has(node.name), `${at}.name`, `duplicate node "${node.name}"`);
+    seen.add(node.name);
+    const labels = Object.entries(node.labels);
+    c.check(labels.length <= agentMessageLimits.maxLabels, `${at}.labels`, "too many labels");
+    for (const [k, v] of labels) {
+      c.check(
+        k.length > 0 && k.length <= 317 && v.length <= 63,
+        `${at}.labels.${k.slice(0, 64)}`,
+        "label key or value too long",
+      );
+    }
+    c.check(node.taints.length <= agentMessageLimits.maxTaints, `${at}.taints`, "too many taints");
+    node.taints.forEach((t, j) => {
+      c.check(
+        t.key.length > 0 && t.key.length <= 317,
+        `${at}.taints[${j}].key`,
+        "required, at most 317 characters",
+      );
+      c.check(
+        effects.has(t.effect),
+        `${at}.taints[${j}].effect`,
+        "must be NoSchedule, PreferNoSchedule or NoExecute",
+      );
+    });
+    c.check(
+      node.architecture === "" || token.test(node.architecture),
+      `${at}.architecture`,
+      "not an architecture name",
+    );
+    c.maxLen(node.kubeletVersion, 64, `${at}.kubelet_version`);
+    c.check(node.allocatable !== undefined, `${at}.allocatable`, "required");
+  });
+  c.done("NodeReport");
+}
