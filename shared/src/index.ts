@@ -1,5 +1,7 @@
 export type { AppErrorOptions, FieldError } from "./app-error.js";
 export { AppError, ErrorCode, isAppError } from "./app-error.js";
+export type { BackoffOptions } from "./backoff.js";
+export { Backoff } from "./backoff.js";
 export * from "./gen/so/v1/agent.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";

@@ -14,7 +14,7 @@ import type {
 
 type Db = InstanceType<typeof Database>;
 
-const namePattern = /^[a-z][a-z0-9_]{0,62}$/;
+const namePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /**
  * The embedded store: one SQLite file, one table per collection holding JSON

@@ -1,0 +1,77 @@
+import { CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
+import type { Backoff, Logger } from "@smart-orchestrator/shared";
+import type { AgentConfig } from "./config.js";
+import { buildHello } from "./inventory/cluster-facts.js";
+import { NodeInventory } from "./inventory/node-inventory.js";
+import { HubLink, type HubLinkOptions } from "./link/hub-link.js";
+import type { CredentialStore } from "./state/credential-store.js";
+import { FileCredentialStore } from "./state/file-credential-store.js";
+import { SecretCredentialStore } from "./state/secret-credential-store.js";
+
+/** What an agent is built from; main.ts (or a test) makes these. */
+export interface AgentDeps {
+  readonly config: Readonly<AgentConfig>;
+  readonly kubeConfig: KubeConfig;
+  readonly log: Logger;
+  /** Overrides where the credential is kept (tests). */
+  readonly credentials?: CredentialStore;
+  /** Link tuning for tests and benchmarks. */
+  readonly link?: Partial<
+    Pick<HubLinkOptions, "backoff" | "channelOptions" | "readDeadlineMs" | "onState">
+  > & {
+    backoff?: Backoff;
+  };
+  /** Inventory debounce (tests shorten it). */
+  readonly debounceMs?: number;
+}
+
+/** A running agent. */
+export interface Agent {
+  readonly link: HubLink;
+  readonly inventory: NodeInventory;
+  /** Stops the link and the watches. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts an agent: inventory informers first (so the first report
+ * is ready when the hub says Welcome), then the link's connect loop.
+ */
+export async function createAgent(deps: AgentDeps): Promise<Agent> {
+  const { config, kubeConfig, log } = deps;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const versionApi = kubeConfig.makeApiClient(VersionApi);
+  const credentials =
+    deps.credentials ??
+    (config.stateDir
+      ? new FileCredentialStore(config.stateDir)
+      : new SecretCredentialStore(core, config.namespace));
+  if (config.insecure)
+    log.warn("--insecure: the link to the hub is plaintext and the hub is not authenticated");
+
+  const inventory = new NodeInventory({ kubeConfig, core, log, debounceMs: deps.debounceMs });
+  await inventory.start();
+  const link = new HubLink({
+    hub: config.hub,
+    token: config.token,
+    caHash: config.caHash,
+    insecure: config.insecure,
+    credentials,
+    reports: inventory,
+    hello: () =>
+      buildHello({ core, version: versionApi }, inventory.nodeObjects(), inventory.architectures()),
+    log,
+    ...deps.link,
+  });
+  const running = link.run();
+  log.info({ hub: config.hub, credentials: credentials.location }, "agent started");
+  return {
+    link,
+    inventory,
+    async stop() {
+      link.stop();
+      await running;
+      await inventory.stop();
+    },
+  };
+}

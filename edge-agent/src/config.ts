@@ -1,0 +1,149 @@
+import { AppError, ErrorCode, type LogLevel, logLevels } from "@smart-orchestrator/shared";
+
+/** Everything the agent is configured with; built once by {@link loadAgentConfig}. */
+export interface AgentConfig {
+  /** `host:port` of the control plane's agent hub. */
+  readonly hub: string;
+  /** Join token for the first connection; not needed once a credential is saved. */
+  readonly token: string | undefined;
+  /** `sha256:<hex>` pin of the hub CA's SPKI. Required unless `insecure`. */
+  readonly caHash: string | undefined;
+  /** Plaintext gRPC, only with an explicit flag; warned about at start. */
+  readonly insecure: boolean;
+  /** Folder for the credential file; when unset in a pod, a Secret holds it. */
+  readonly stateDir: string | undefined;
+  /** Kubeconfig path (host mode); in-cluster config or ~/.kube/config otherwise. */
+  readonly kubeconfig: string | undefined;
+  /** Run against an in-process Kubernetes API simulator built from this spec. */
+  readonly simulate: string | undefined;
+  /** Namespace of the credential Secret (in-cluster mode). */
+  readonly namespace: string;
+  readonly logLevel: LogLevel;
+}
+
+interface Option {
+  readonly env: string;
+  readonly flag: string;
+  readonly help: string;
+  readonly boolean?: boolean;
+}
+
+const options = {
+  hub: { env: "SO_HUB", flag: "--hub", help: "control plane agent hub, host:port (required)" },
+  token: { env: "SO_TOKEN", flag: "--token", help: "join token (first start only)" },
+  caHash: { env: "SO_CA_HASH", flag: "--ca-hash", help: "sha256:<hex> pin of the hub CA" },
+  insecure: {
+    env: "SO_INSECURE",
+    flag: "--insecure",
+    help: "plaintext gRPC (not for production)",
+    boolean: true,
+  },
+  stateDir: {
+    env: "SO_STATE_DIR",
+    flag: "--state-dir",
+    help: "keep the credential in a file here",
+  },
+  kubeconfig: { env: "KUBECONFIG", flag: "--kubeconfig", help: "kubeconfig path (host mode)" },
+  simulate: {
+    env: "SO_SIMULATE",
+    flag: "--simulate",
+    help: "run against a simulated cluster spec",
+  },
+  namespace: {
+    env: "SO_NAMESPACE",
+    flag: "--namespace",
+    help: "namespace of the credential Secret",
+  },
+  logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
+} as const satisfies Record<keyof AgentConfig, Option>;
+
+/** The usage text printed by `--help`. */
+export function agentConfigHelp(): string {
+  return Object.values(options)
+    .map((o) => `  ${o.flag.padEnd(14)} ${o.env.padEnd(14)} ${o.help}`)
+    .join("\n");
+}
+
+/**
+ * Reads agent configuration from flags and environment (flags win),
+ * validates, and throws an AppError naming the offending flag or variable.
+ */
+export function loadAgentConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+): Readonly<AgentConfig> {
+  const flags = parseFlags(argv);
+  const raw = (key: keyof typeof options) => {
+    const o: Option = options[key];
+    const fromFlag = flags.get(o.flag);
+    if (fromFlag !== undefined) return { value: fromFlag, source: o.flag };
+    const fromEnv = env[o.env];
+    return { value: fromEnv === "" ? undefined : fromEnv, source: o.env };
+  };
+
+  const hub = raw("hub");
+  if (!hub.value)
+    throw invalid(hub.source, "is required (host:port of the control plane's agent hub)");
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(hub.value)) {
+    throw invalid(hub.source, `must be host:port, got "${hub.value}"`);
+  }
+  const token = raw("token");
+  if (token.value !== undefined && !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token.value)) {
+    throw invalid(token.source, "must be a join token like abcdef.0123456789abcdef");
+  }
+  const insecureRaw = raw("insecure");
+  const insecure = ["true", "1"].includes((insecureRaw.value ?? "false").toLowerCase());
+  if (!["true", "1", "false", "0"].includes((insecureRaw.value ?? "false").toLowerCase())) {
+    throw invalid(insecureRaw.source, `must be true or false, got "${insecureRaw.value}"`);
+  }
+  const caHash = raw("caHash");
+  if (caHash.value !== undefined && !/^sha256:[0-9a-f]{64}$/.test(caHash.value)) {
+    throw invalid(caHash.source, "must be sha256:<64 hex characters>");
+  }
+  if (!insecure && caHash.value === undefined) {
+    throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
+  }
+  const level = raw("logLevel");
+  const logLevel = level.value ?? "info";
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw invalid(level.source, `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
+  }
+  const namespace = raw("namespace").value ?? "smart-orchestrator";
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    throw invalid("--namespace", `must be a DNS-1123 label, got "${namespace}"`);
+  }
+  return Object.freeze({
+    hub: hub.value,
+    token: token.value,
+    caHash: caHash.value,
+    insecure,
+    stateDir: raw("stateDir").value,
+    kubeconfig: raw("kubeconfig").value,
+    simulate: raw("simulate").value,
+    namespace,
+    logLevel: logLevel as LogLevel,
+  });
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const byFlag = new Map<string, Option>(Object.values(options).map((o) => [o.flag, o]));
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const option = byFlag.get(name);
+    if (!option) throw invalid(arg, "is not a known flag (see --help)");
+    const bare = option.boolean && eq < 0 && (argv[i + 1] ?? "--").startsWith("--");
+    const value = bare ? "true" : eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw invalid(name, "needs a value");
+    out.set(name, value);
+  }
+  return out;
+}
+
+function invalid(source: string, reason: string): AppError {
+  return new AppError(ErrorCode.InvalidArgument, `${source} ${reason}`, {
+    fields: [{ field: source, reason }],
+  });
+}

@@ -1,0 +1,151 @@
+import {
+  type CoreV1Api,
+  type KubeConfig,
+  ListWatch,
+  type V1Node,
+  type V1Pod,
+  Watch,
+} from "@kubernetes/client-node";
+import { Backoff, type Logger, type NodeReport } from "@smart-orchestrator/shared";
+import type { ReportSource } from "../link/hub-link.js";
+import { toReportNode } from "./node-snapshot.js";
+import { add, holdsResources, noRequests, podRequests, type Requests } from "./pod-requests.js";
+
+/** Options for {@link NodeInventory}. */
+export interface NodeInventoryOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly log: Logger;
+  /** Coalesces bursts of watch events into one report (default 500 ms). */
+  readonly debounceMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Keeps the cluster's nodes and the requests of their pods current through
+ * list+watch informers (no polling), and turns them into NodeReports: one
+ * ready at all times, and a change notification after each burst of events.
+ */
+export class NodeInventory implements ReportSource {
+  readonly #o: NodeInventoryOptions;
+  readonly #nodes: ListWatch<V1Node>;
+  readonly #pods: ListWatch<V1Pod>;
+  readonly #listeners = new Set<() => void>();
+  #latest: NodeReport | undefined;
+  #latestKey = "";
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: NodeInventoryOptions) {
+    this.#o = options;
+    const watch = new Watch(options.kubeConfig);
+    this.#nodes = new ListWatch<V1Node>(
+      "/api/v1/nodes",
+      watch,
+      () => options.core.listNode(),
+      false,
+    );
+    // Terminated pods free their node's resources; the API server filters them out for us.
+    const terminated = "status.phase!=Succeeded,status.phase!=Failed";
+    this.#pods = new ListWatch<V1Pod>(
+      "/api/v1/pods",
+      watch,
+      () => options.core.listPodForAllNamespaces({ fieldSelector: terminated }),
+      false,
+      undefined,
+      terminated,
+    );
+    for (const informer of [this.#nodes, this.#pods] as ListWatch<never>[]) {
+      informer.on("change", () => this.#schedule());
+      this.#restartOnError(informer);
+    }
+  }
+
+  /** Lists nodes and pods, builds the first report and starts watching. */
+  async start(): Promise<void> {
+    await Promise.all([this.#nodes.start(), this.#pods.start()]);
+    this.#rebuild();
+  }
+
+  /** Stops the watches. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await Promise.all([this.#nodes.stop(), this.#pods.stop()]);
+  }
+
+  latest(): NodeReport | undefined {
+    return this.#latest;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The architectures of the current nodes, for Hello. */
+  architectures(): string[] {
+    return [
+      ...new Set((this.#latest?.nodes ?? []).map((n) => n.architecture).filter(Boolean)),
+    ].sort();
+  }
+
+  /** The current node objects, for cluster facts. */
+  nodeObjects(): readonly V1Node[] {
+    return this.#nodes.list();
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#rebuild();
+    }, this.#o.debounceMs ?? 500);
+  }
+
+  #rebuild(): void {
+    const perNode = new Map<string, { requests: Requests; pods: number }>();
+    for (const pod of this.#pods.list()) {
+      if (!holdsResources(pod)) continue;
+      const nodeName = pod.spec?.nodeName ?? "";
+      let entry = perNode.get(nodeName);
+      if (!entry) perNode.set(nodeName, (entry = { requests: noRequests(), pods: 0 }));
+      try {
+        add(entry.requests, podRequests(pod));
+        entry.pods++;
+      } catch (err) {
+        this.#o.log.warn(
+          { pod: pod.metadata?.name, err: (err as Error).message },
+          "skipping a pod with unreadable requests",
+        );
+      }
+    }
+    const nodes = [...this.#nodes.list()]
+      .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))
+      .map((node) => {
+        const entry = perNode.get(node.metadata?.name ?? "");
+        return toReportNode(node, entry?.requests ?? noRequests(), entry?.pods ?? 0);
+      });
+    const key = JSON.stringify(nodes);
+    this.#latest = { observedAtMs: (this.#o.now ?? Date.now)(), nodes };
+    if (key === this.#latestKey) return;
+    this.#latestKey = key;
+    for (const listener of this.#listeners) listener();
+  }
+
+  #restartOnError(informer: ListWatch<never>): void {
+    const backoff = new Backoff();
+    informer.on("connect", () => backoff.reset());
+    informer.on("error", (err) => {
+      if (this.#stopped) return;
+      const wait = backoff.next();
+      this.#o.log.warn(
+        { err: (err as Error | undefined)?.message, wait },
+        "watch failed; restarting",
+      );
+      setTimeout(() => {
+        if (!this.#stopped) informer.start().catch(() => undefined);
+      }, wait).unref();
+    });
+  }
+}

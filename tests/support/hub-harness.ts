@@ -1,0 +1,112 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ControlPlane,
+  createControlPlane,
+  loadConfig,
+} from "@smart-orchestrator/control-plane";
+import { createLogger, type Logger } from "@smart-orchestrator/shared";
+
+/** Short link timings so tests see deadlines pass in well under a second. */
+export const fastTimings = { reportIntervalMs: 200, pingIntervalMs: 100, readDeadlineMs: 600 };
+
+/** A control plane with its hub, on free ports, for link tests. */
+export interface HubHarness {
+  readonly plane: ControlPlane;
+  readonly url: string;
+  readonly dataDir: string;
+  readonly hubAddress: string;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Registers a cluster and returns its id and join token. */
+  createCluster(name: string): Promise<{ uid: string; token: string }>;
+  close(): Promise<void>;
+}
+
+const adminToken = "harness-admin-token-0123456789";
+
+/** Quiet loggers for tests; set SO_TEST_LOG=debug to see everything. */
+export function testLogger(name: string): Logger {
+  return createLogger({
+    name,
+    level: (process.env.SO_TEST_LOG as "debug" | undefined) ?? "silent",
+  });
+}
+
+/** Starts a control plane; pass `dataDir` (and `grpcPort`) to restart one over the same data. */
+export async function startHub(
+  options: {
+    dataDir?: string;
+    grpcPort?: number;
+    env?: Record<string, string>;
+    now?: () => Date;
+  } = {},
+): Promise<HubHarness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "so-hub-"));
+  const config = loadConfig(
+    {
+      SO_PORT: "0",
+      SO_GRPC_PORT: String(options.grpcPort ?? 0),
+      SO_HOST: "127.0.0.1",
+      SO_DATA_DIR: dataDir,
+      SO_ADMIN_TOKEN: adminToken,
+      SO_TLS_SANS: "localhost,127.0.0.1",
+      ...options.env,
+    },
+    [],
+  );
+  const plane = await createControlPlane({
+    config,
+    log: testLogger("hub"),
+    hubTimings: fastTimings,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const url = `http://127.0.0.1:${plane.httpPort}`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    plane,
+    url,
+    dataDir,
+    hubAddress: `127.0.0.1:${plane.grpcPort}`,
+    api,
+    async createCluster(name) {
+      const res = await api("POST", "/clusters", { name });
+      if (res.status !== 201)
+        throw new Error(`create cluster: ${res.status} ${JSON.stringify(res.body)}`);
+      return { uid: res.body.uid, token: res.body.join.token };
+    },
+    close: () => plane.close(),
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
