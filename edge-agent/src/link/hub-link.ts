@@ -78,12 +78,15 @@ export class HubLink {
   #stopped = false;
   #wake: (() => void) | undefined;
   #preferToken = false;
+  #caPem: string | undefined;
   #memoryCredential: { clusterId: string; credential: string } | undefined;
   /** Streams opened, for tests and benchmarks. */
   attempts = 0;
   /** The cluster id from the last Welcome. */
   clusterId: string | undefined;
   state: LinkState = "disconnected";
+  /** Why the last attempt or stream failed, for health output and tests. */
+  lastError: string | undefined;
 
   constructor(options: HubLinkOptions) {
     this.#o = options;
@@ -96,7 +99,8 @@ export class HubLink {
       try {
         await this.#runStream();
       } catch (err) {
-        this.#o.log.warn({ err: (err as Error).message }, "hub link attempt failed");
+        this.lastError = (err as Error).message;
+        this.#o.log.error({ err: this.lastError }, "hub link attempt failed");
       }
       if (this.#stopped) break;
       this.#setState("disconnected", "waiting to redial");
@@ -152,6 +156,8 @@ export class HubLink {
       deadline = setTimeout(() => {
         log.warn({ deadlineMs }, "no message from the hub within the read deadline; redialling");
         stream.cancel();
+        // The channel's TCP connection is likely half-open: a new stream on it would hang too.
+        this.#dropClient();
         finish("read deadline passed");
       }, deadlineMs);
     };
@@ -194,6 +200,7 @@ export class HubLink {
         this.#preferToken = true;
       }
       if (err.code !== status.CANCELLED) {
+        this.lastError = err.details ?? err.message;
         log.warn(
           { code: err.code, details: err.details ?? err.message },
           "hub stream ended with an error",
@@ -244,6 +251,11 @@ export class HubLink {
     );
   }
 
+  #dropClient(): void {
+    this.#client?.close();
+    this.#client = undefined;
+  }
+
   async #getClient(): Promise<AgentHubClient> {
     if (this.#client) return this.#client;
     const options = { ...channelDefaults, ...this.#o.channelOptions };
@@ -255,7 +267,8 @@ export class HubLink {
     if (!pin) throw new Error("--ca-hash is required without --insecure");
     const sep = this.#o.hub.lastIndexOf(":");
     const host = this.#o.hub.slice(0, sep).replace(/^\[|\]$/g, "");
-    const caPem = await fetchPinnedCa(host, Number(this.#o.hub.slice(sep + 1)), pin);
+    this.#caPem ??= await fetchPinnedCa(host, Number(this.#o.hub.slice(sep + 1)), pin);
+    const caPem = this.#caPem;
     this.#client = new AgentHubClient(
       this.#o.hub,
       credentials.createSsl(Buffer.from(caPem)),
