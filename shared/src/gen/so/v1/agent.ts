@@ -102,6 +102,56 @@ export interface NodeReport {
   /** Agent wall-clock time of the sample, Unix milliseconds. */
   observedAtMs: number;
   nodes: Node[];
+  /**
+   * The machine the agent runs on, from systeminformation: the whole host
+   * in host mode (e.g. a single-node Raspberry Pi), the agent's own health
+   * in cluster mode. Absent when not sampled yet.
+   */
+  host?: HostStats | undefined;
+}
+
+/** HostStats describes the machine the agent process runs on. */
+export interface HostStats {
+  /** "host" (agent runs on the node, host mode) or "agent-pod" (cluster mode). */
+  scope: string;
+  hostname: string;
+  /** Whole-machine CPU busy percentage, 0-100 per machine (not per core). */
+  cpuPercent: number;
+  /** 1-minute load average. */
+  load1: number;
+  memoryTotalBytes: number;
+  memoryUsedBytes: number;
+  filesystems: HostFilesystem[];
+  interfaces: HostInterface[];
+  /** CPU package temperature; absent where the hardware does not expose it. */
+  temperatureCelsius?:
+    | number
+    | undefined;
+  /** The agent process itself. */
+  processRssBytes: number;
+  processCpuPercent: number;
+  /** Why a figure is missing, by field name (e.g. "temperature_celsius": "no sensor"). */
+  unavailable: { [key: string]: string };
+}
+
+export interface HostStats_UnavailableEntry {
+  key: string;
+  value: string;
+}
+
+/** HostFilesystem is one mounted filesystem of the host. */
+export interface HostFilesystem {
+  mount: string;
+  type: string;
+  sizeBytes: number;
+  usedBytes: number;
+}
+
+/** HostInterface is one network interface of the host with rates from two samples. */
+export interface HostInterface {
+  name: string;
+  rxBytesPerSecond: number;
+  txBytesPerSecond: number;
 }
 
 /**
@@ -139,10 +189,47 @@ export interface Node {
     | Resources
     | undefined;
   /** Sum of the requests of the non-terminated pods bound to this node. */
-  requested?: Resources | undefined;
+  requested?:
+    | Resources
+    | undefined;
+  /** What the node is actually using. Absent fields were unavailable; see usage.unavailable. */
+  usage?: NodeUsage | undefined;
 }
 
 export interface Node_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+/**
+ * NodeUsage is live consumption of one node. A figure whose source is
+ * missing or forbidden is left unset (never sent as zero) and the reason is
+ * put in `unavailable` under the field's name.
+ */
+export interface NodeUsage {
+  /** CPU in use, millicores, from metrics.k8s.io. */
+  cpuMillis?:
+    | number
+    | undefined;
+  /** Memory working set, bytes, from metrics.k8s.io. */
+  memoryBytes?:
+    | number
+    | undefined;
+  /** Network receive/transmit rates from two kubelet summary samples. */
+  networkRxBytesPerSecond?: number | undefined;
+  networkTxBytesPerSecond?:
+    | number
+    | undefined;
+  /** Node root filesystem, from the kubelet summary. */
+  filesystemUsedBytes?: number | undefined;
+  filesystemCapacityBytes?:
+    | number
+    | undefined;
+  /** Field name -> reason, e.g. "cpu_millis": "metrics.k8s.io not served (install metrics-server)". */
+  unavailable: { [key: string]: string };
+}
+
+export interface NodeUsage_UnavailableEntry {
   key: string;
   value: string;
 }
@@ -706,7 +793,7 @@ export const Pong: MessageFns<Pong> = {
 };
 
 function createBaseNodeReport(): NodeReport {
-  return { observedAtMs: 0, nodes: [] };
+  return { observedAtMs: 0, nodes: [], host: undefined };
 }
 
 export const NodeReport: MessageFns<NodeReport> = {
@@ -716,6 +803,9 @@ export const NodeReport: MessageFns<NodeReport> = {
     }
     for (const v of message.nodes) {
       Node.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.host !== undefined) {
+      HostStats.encode(message.host, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -749,6 +839,14 @@ export const NodeReport: MessageFns<NodeReport> = {
             message.nodes.push(Node.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.host = HostStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -768,6 +866,455 @@ export const NodeReport: MessageFns<NodeReport> = {
     const message = createBaseNodeReport();
     message.observedAtMs = object.observedAtMs ?? 0;
     message.nodes = object.nodes?.map((e) => Node.fromPartial(e)) || [];
+    message.host = (object.host !== undefined && object.host !== null) ? HostStats.fromPartial(object.host) : undefined;
+    return message;
+  },
+};
+
+function createBaseHostStats(): HostStats {
+  return {
+    scope: "",
+    hostname: "",
+    cpuPercent: 0,
+    load1: 0,
+    memoryTotalBytes: 0,
+    memoryUsedBytes: 0,
+    filesystems: [],
+    interfaces: [],
+    temperatureCelsius: undefined,
+    processRssBytes: 0,
+    processCpuPercent: 0,
+    unavailable: {},
+  };
+}
+
+export const HostStats: MessageFns<HostStats> = {
+  encode(message: HostStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scope !== "") {
+      writer.uint32(10).string(message.scope);
+    }
+    if (message.hostname !== "") {
+      writer.uint32(18).string(message.hostname);
+    }
+    if (message.cpuPercent !== 0) {
+      writer.uint32(25).double(message.cpuPercent);
+    }
+    if (message.load1 !== 0) {
+      writer.uint32(33).double(message.load1);
+    }
+    if (message.memoryTotalBytes !== 0) {
+      writer.uint32(40).uint64(message.memoryTotalBytes);
+    }
+    if (message.memoryUsedBytes !== 0) {
+      writer.uint32(48).uint64(message.memoryUsedBytes);
+    }
+    for (const v of message.filesystems) {
+      HostFilesystem.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.interfaces) {
+      HostInterface.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.temperatureCelsius !== undefined) {
+      writer.uint32(73).double(message.temperatureCelsius);
+    }
+    if (message.processRssBytes !== 0) {
+      writer.uint32(80).uint64(message.processRssBytes);
+    }
+    if (message.processCpuPercent !== 0) {
+      writer.uint32(89).double(message.processCpuPercent);
+    }
+    globalThis.Object.entries(message.unavailable).forEach(([key, value]: [string, string]) => {
+      HostStats_UnavailableEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.cpuPercent = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.load1 = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.memoryTotalBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memoryUsedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.filesystems.push(HostFilesystem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.interfaces.push(HostInterface.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.temperatureCelsius = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.processRssBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.processCpuPercent = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            const entry12 = HostStats_UnavailableEntry.decode(reader, reader.uint32());
+            if (entry12.value !== undefined) {
+              message.unavailable[entry12.key] = entry12.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<HostStats>, I>>(base?: I): HostStats {
+    return HostStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostStats>, I>>(object: I): HostStats {
+    const message = createBaseHostStats();
+    message.scope = object.scope ?? "";
+    message.hostname = object.hostname ?? "";
+    message.cpuPercent = object.cpuPercent ?? 0;
+    message.load1 = object.load1 ?? 0;
+    message.memoryTotalBytes = object.memoryTotalBytes ?? 0;
+    message.memoryUsedBytes = object.memoryUsedBytes ?? 0;
+    message.filesystems = object.filesystems?.map((e) => HostFilesystem.fromPartial(e)) || [];
+    message.interfaces = object.interfaces?.map((e) => HostInterface.fromPartial(e)) || [];
+    message.temperatureCelsius = object.temperatureCelsius ?? undefined;
+    message.processRssBytes = object.processRssBytes ?? 0;
+    message.processCpuPercent = object.processCpuPercent ?? 0;
+    message.unavailable = (globalThis.Object.entries(object.unavailable ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseHostStats_UnavailableEntry(): HostStats_UnavailableEntry {
+  return { key: "", value: "" };
+}
+
+export const HostStats_UnavailableEntry: MessageFns<HostStats_UnavailableEntry> = {
+  encode(message: HostStats_UnavailableEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostStats_UnavailableEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostStats_UnavailableEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<HostStats_UnavailableEntry>, I>>(base?: I): HostStats_UnavailableEntry {
+    return HostStats_UnavailableEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostStats_UnavailableEntry>, I>>(object: I): HostStats_UnavailableEntry {
+    const message = createBaseHostStats_UnavailableEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseHostFilesystem(): HostFilesystem {
+  return { mount: "", type: "", sizeBytes: 0, usedBytes: 0 };
+}
+
+export const HostFilesystem: MessageFns<HostFilesystem> = {
+  encode(message: HostFilesystem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mount !== "") {
+      writer.uint32(10).string(message.mount);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).uint64(message.sizeBytes);
+    }
+    if (message.usedBytes !== 0) {
+      writer.uint32(32).uint64(message.usedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostFilesystem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostFilesystem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mount = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<HostFilesystem>, I>>(base?: I): HostFilesystem {
+    return HostFilesystem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostFilesystem>, I>>(object: I): HostFilesystem {
+    const message = createBaseHostFilesystem();
+    message.mount = object.mount ?? "";
+    message.type = object.type ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.usedBytes = object.usedBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseHostInterface(): HostInterface {
+  return { name: "", rxBytesPerSecond: 0, txBytesPerSecond: 0 };
+}
+
+export const HostInterface: MessageFns<HostInterface> = {
+  encode(message: HostInterface, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.rxBytesPerSecond !== 0) {
+      writer.uint32(17).double(message.rxBytesPerSecond);
+    }
+    if (message.txBytesPerSecond !== 0) {
+      writer.uint32(25).double(message.txBytesPerSecond);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostInterface {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostInterface();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.rxBytesPerSecond = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.txBytesPerSecond = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<HostInterface>, I>>(base?: I): HostInterface {
+    return HostInterface.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostInterface>, I>>(object: I): HostInterface {
+    const message = createBaseHostInterface();
+    message.name = object.name ?? "";
+    message.rxBytesPerSecond = object.rxBytesPerSecond ?? 0;
+    message.txBytesPerSecond = object.txBytesPerSecond ?? 0;
     return message;
   },
 };
@@ -953,6 +1500,7 @@ function createBaseNode(): Node {
     capacity: undefined,
     allocatable: undefined,
     requested: undefined,
+    usage: undefined,
   };
 }
 
@@ -984,6 +1532,9 @@ export const Node: MessageFns<Node> = {
     }
     if (message.requested !== undefined) {
       Resources.encode(message.requested, writer.uint32(74).fork()).join();
+    }
+    if (message.usage !== undefined) {
+      NodeUsage.encode(message.usage, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1076,6 +1627,14 @@ export const Node: MessageFns<Node> = {
             message.requested = Resources.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.usage = NodeUsage.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1115,6 +1674,9 @@ export const Node: MessageFns<Node> = {
       : undefined;
     message.requested = (object.requested !== undefined && object.requested !== null)
       ? Resources.fromPartial(object.requested)
+      : undefined;
+    message.usage = (object.usage !== undefined && object.usage !== null)
+      ? NodeUsage.fromPartial(object.usage)
       : undefined;
     return message;
   },
@@ -1181,6 +1743,219 @@ export const Node_LabelsEntry: MessageFns<Node_LabelsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<Node_LabelsEntry>, I>>(object: I): Node_LabelsEntry {
     const message = createBaseNode_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeUsage(): NodeUsage {
+  return {
+    cpuMillis: undefined,
+    memoryBytes: undefined,
+    networkRxBytesPerSecond: undefined,
+    networkTxBytesPerSecond: undefined,
+    filesystemUsedBytes: undefined,
+    filesystemCapacityBytes: undefined,
+    unavailable: {},
+  };
+}
+
+export const NodeUsage: MessageFns<NodeUsage> = {
+  encode(message: NodeUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuMillis !== undefined) {
+      writer.uint32(8).uint64(message.cpuMillis);
+    }
+    if (message.memoryBytes !== undefined) {
+      writer.uint32(16).uint64(message.memoryBytes);
+    }
+    if (message.networkRxBytesPerSecond !== undefined) {
+      writer.uint32(25).double(message.networkRxBytesPerSecond);
+    }
+    if (message.networkTxBytesPerSecond !== undefined) {
+      writer.uint32(33).double(message.networkTxBytesPerSecond);
+    }
+    if (message.filesystemUsedBytes !== undefined) {
+      writer.uint32(40).uint64(message.filesystemUsedBytes);
+    }
+    if (message.filesystemCapacityBytes !== undefined) {
+      writer.uint32(48).uint64(message.filesystemCapacityBytes);
+    }
+    globalThis.Object.entries(message.unavailable).forEach(([key, value]: [string, string]) => {
+      NodeUsage_UnavailableEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cpuMillis = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.networkRxBytesPerSecond = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.networkTxBytesPerSecond = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.filesystemUsedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.filesystemCapacityBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = NodeUsage_UnavailableEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.unavailable[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<NodeUsage>, I>>(base?: I): NodeUsage {
+    return NodeUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeUsage>, I>>(object: I): NodeUsage {
+    const message = createBaseNodeUsage();
+    message.cpuMillis = object.cpuMillis ?? undefined;
+    message.memoryBytes = object.memoryBytes ?? undefined;
+    message.networkRxBytesPerSecond = object.networkRxBytesPerSecond ?? undefined;
+    message.networkTxBytesPerSecond = object.networkTxBytesPerSecond ?? undefined;
+    message.filesystemUsedBytes = object.filesystemUsedBytes ?? undefined;
+    message.filesystemCapacityBytes = object.filesystemCapacityBytes ?? undefined;
+    message.unavailable = (globalThis.Object.entries(object.unavailable ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseNodeUsage_UnavailableEntry(): NodeUsage_UnavailableEntry {
+  return { key: "", value: "" };
+}
+
+export const NodeUsage_UnavailableEntry: MessageFns<NodeUsage_UnavailableEntry> = {
+  encode(message: NodeUsage_UnavailableEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeUsage_UnavailableEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeUsage_UnavailableEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<NodeUsage_UnavailableEntry>, I>>(base?: I): NodeUsage_UnavailableEntry {
+    return NodeUsage_UnavailableEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeUsage_UnavailableEntry>, I>>(object: I): NodeUsage_UnavailableEntry {
+    const message = createBaseNodeUsage_UnavailableEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
