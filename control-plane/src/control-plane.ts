@@ -16,12 +16,14 @@ import { LiveInventory } from "./hub/live-inventory.js";
 import { SessionRegistry } from "./hub/session-registry.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
 import { resolveHubTls } from "./hub/tls/hub-tls.js";
+import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
 import { createHttpMetrics } from "./rest/http-metrics.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
+import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
 import { SecretBox } from "./security/secret-box.js";
@@ -76,6 +78,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     );
     const enablers = await store.collection<EnablerRef>(enablerCollectionName);
     const settings = await store.collection<SettingDoc>("settings");
+    const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
 
     const admin =
       config.auth === "none"
@@ -149,6 +152,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     routes.push(
       ...systemRoutes({ store, registry, openApi: () => buildOpenApi(routes) }),
       ...clusterRoutes({ clusters, liveNodes: inventory }),
+      ...repoRoutes({ repos }),
     );
     const app = createHttpApp({
       routes,

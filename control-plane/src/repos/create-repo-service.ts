@@ -1,0 +1,31 @@
+import { join } from "node:path";
+import type { Logger } from "@smart-orchestrator/shared";
+import type { SecretBox } from "../security/secret-box.js";
+import type { Store } from "../store/store.js";
+import { type RepoDoc, type RepoIndexDoc, repoCollections } from "./repo-doc.js";
+import { type RepoLimits, RepoService } from "./repo-service.js";
+
+/** What {@link createRepoService} needs from the composition root. */
+export interface CreateRepoServiceOptions {
+  readonly store: Store;
+  readonly secrets: SecretBox;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** The control plane's data folder; downloads in progress go to `<dataDir>/tmp`. */
+  readonly dataDir: string;
+  readonly limits?: Partial<RepoLimits>;
+}
+
+/** Opens the repository collections and builds the service, so the composition root stays short. */
+export async function createRepoService(options: CreateRepoServiceOptions): Promise<RepoService> {
+  const { repos, indexes } = repoCollections;
+  return new RepoService({
+    repos: await options.store.collection<RepoDoc>(repos.name, repos.options),
+    indexes: await options.store.collection<RepoIndexDoc>(indexes.name, indexes.options),
+    secrets: options.secrets,
+    now: options.now,
+    log: options.log.child({ component: "repos" }),
+    workDir: join(options.dataDir, "tmp"),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+}
