@@ -17,7 +17,10 @@ test("join over TLS: token → credential, Hello/Welcome, report arrives, status
 
   await eventually(() => agent.link.state === "connected", "agent connected");
   t.is(agent.link.clusterId, uid);
-  const saved = JSON.parse(readFileSync(join(agent.stateDir, "credential.json"), "utf8"));
+  const saved = await eventually(
+    () => JSON.parse(readFileSync(join(agent.stateDir, "credential.json"), "utf8")),
+    "credential file written",
+  );
   t.is(saved.clusterId, uid);
   t.true(saved.credential.startsWith(`${uid}.`));
 

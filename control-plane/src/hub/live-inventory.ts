@@ -60,6 +60,7 @@ export function toNodeView(node: Node): NodeView {
     capacity: resources(node.capacity),
     allocatable,
     requested,
+    usage: usageView(node),
     free: {
       cpuMillis: Math.max(0, allocatable.cpuMillis - requested.cpuMillis),
       memoryBytes: Math.max(0, allocatable.memoryBytes - requested.memoryBytes),
@@ -79,5 +80,26 @@ function resources(r: Resources | undefined): ResourceView {
     memoryBytes: v.memoryBytes,
     pods: v.pods,
     ephemeralStorageBytes: v.ephemeralStorageBytes,
+  };
+}
+
+/** Live usage as REST shows it: figures present, and why the others are missing. */
+function usageView(node: Node) {
+  const u = node.usage;
+  if (!u) return { unavailable: { all: "the agent sent no usage" } };
+  return {
+    ...(u.cpuMillis !== undefined ? { cpuMillis: u.cpuMillis } : {}),
+    ...(u.memoryBytes !== undefined ? { memoryBytes: u.memoryBytes } : {}),
+    ...(u.networkRxBytesPerSecond !== undefined
+      ? { networkRxBytesPerSecond: u.networkRxBytesPerSecond }
+      : {}),
+    ...(u.networkTxBytesPerSecond !== undefined
+      ? { networkTxBytesPerSecond: u.networkTxBytesPerSecond }
+      : {}),
+    ...(u.filesystemUsedBytes !== undefined ? { filesystemUsedBytes: u.filesystemUsedBytes } : {}),
+    ...(u.filesystemCapacityBytes !== undefined
+      ? { filesystemCapacityBytes: u.filesystemCapacityBytes }
+      : {}),
+    unavailable: { ...u.unavailable },
   };
 }

@@ -115,6 +115,38 @@ export function checkNodeReport(report: NodeReport): void {
     );
     c.maxLen(node.kubeletVersion, 64, `${at}.kubelet_version`);
     c.check(node.allocatable !== undefined, `${at}.allocatable`, "required");
+    const u = node.usage;
+    if (u) {
+      for (const [field, v] of [
+        ["network_rx_bytes_per_second", u.networkRxBytesPerSecond],
+        ["network_tx_bytes_per_second", u.networkTxBytesPerSecond],
+      ] as const) {
+        c.check(
+          v === undefined || (Number.isFinite(v) && v >= 0),
+          `${at}.usage.${field}`,
+          "must be a finite rate >= 0",
+        );
+      }
+      const reasons = Object.entries(u.unavailable);
+      c.check(reasons.length <= 16, `${at}.usage.unavailable`, "too many entries");
+      for (const [k, v] of reasons)
+        c.check(
+          k.length <= 64 && v.length <= 512,
+          `${at}.usage.unavailable.${k.slice(0, 64)}`,
+          "too long",
+        );
+    }
   });
+  const host = report.host;
+  if (host) {
+    c.check(host.filesystems.length <= 64, "node_report.host.filesystems", "too many");
+    c.check(host.interfaces.length <= 64, "node_report.host.interfaces", "too many");
+    c.check(
+      Number.isFinite(host.cpuPercent) && host.cpuPercent >= 0,
+      "node_report.host.cpu_percent",
+      "must be a finite number >= 0",
+    );
+    c.maxLen(host.hostname, 253, "node_report.host.hostname");
+  }
   c.done("NodeReport");
 }

@@ -6,10 +6,18 @@ import {
   type V1Pod,
   Watch,
 } from "@kubernetes/client-node";
-import { Backoff, type Logger, type NodeReport } from "@smart-orchestrator/shared";
+import {
+  Backoff,
+  type HostStats,
+  type Logger,
+  type NodeReport,
+  type NodeUsage,
+} from "@smart-orchestrator/shared";
 import type { ReportSource } from "../link/hub-link.js";
+import type { HostSampler } from "./host-stats.js";
 import { toReportNode } from "./node-snapshot.js";
 import { add, holdsResources, noRequests, podRequests, type Requests } from "./pod-requests.js";
+import type { UsageCollector } from "./usage-collector.js";
 
 /** Options for {@link NodeInventory}. */
 export interface NodeInventoryOptions {
@@ -19,6 +27,12 @@ export interface NodeInventoryOptions {
   /** Coalesces bursts of watch events into one report (default 500 ms). */
   readonly debounceMs?: number;
   readonly now?: () => number;
+  /** Live usage per node (metrics.k8s.io, kubelet summary). */
+  readonly usage?: UsageCollector;
+  /** The machine the agent runs on. */
+  readonly host?: HostSampler;
+  /** How often usage and host figures are sampled (default 10 s, the report interval). */
+  readonly sampleEveryMs?: number;
 }
 
 /**
@@ -35,6 +49,9 @@ export class NodeInventory implements ReportSource {
   #latestKey = "";
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #usage = new Map<string, NodeUsage>();
+  #hostStats: HostStats | undefined;
+  #sampler: NodeJS.Timeout | undefined;
 
   constructor(options: NodeInventoryOptions) {
     this.#o = options;
@@ -64,6 +81,23 @@ export class NodeInventory implements ReportSource {
   /** Lists nodes and pods, builds the first report and starts watching. */
   async start(): Promise<void> {
     await Promise.all([this.#nodes.start(), this.#pods.start()]);
+    await this.#sample();
+    if (this.#o.usage || this.#o.host) {
+      this.#sampler = setInterval(() => void this.#sample(), this.#o.sampleEveryMs ?? 10_000);
+    }
+  }
+
+  async #sample(): Promise<void> {
+    const [usage, host] = await Promise.all([
+      this.#o.usage?.collect(this.#nodes.list()).catch((err: unknown) => {
+        this.#o.log.warn({ err }, "usage sampling failed");
+        return undefined;
+      }),
+      this.#o.host?.sample(),
+    ]);
+    if (this.#stopped) return;
+    if (usage) this.#usage = usage;
+    if (host) this.#hostStats = host;
     this.#rebuild();
   }
 
@@ -71,6 +105,7 @@ export class NodeInventory implements ReportSource {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#sampler);
     await Promise.all([this.#nodes.stop(), this.#pods.stop()]);
   }
 
@@ -126,8 +161,17 @@ export class NodeInventory implements ReportSource {
         const entry = perNode.get(node.metadata?.name ?? "");
         return toReportNode(node, entry?.requests ?? noRequests(), entry?.pods ?? 0);
       });
+    // Usage moves every sample; only inventory changes (nodes, requests, readiness) push a report early.
     const key = JSON.stringify(nodes);
-    this.#latest = { observedAtMs: (this.#o.now ?? Date.now)(), nodes };
+    for (const n of nodes) {
+      const usage = this.#usage.get(n.name);
+      if (usage) n.usage = usage;
+    }
+    this.#latest = {
+      observedAtMs: (this.#o.now ?? Date.now)(),
+      nodes,
+      ...(this.#hostStats ? { host: this.#hostStats } : {}),
+    };
     if (key === this.#latestKey) return;
     this.#latestKey = key;
     for (const listener of this.#listeners) listener();
