@@ -1,0 +1,188 @@
+/**
+ * The kinds the simulator serves: group, version, plural, scope and verbs,
+ * as the discovery documents of a real v1.31 API server list them.
+ */
+
+/** One served resource type. */
+export interface ResourceType {
+  /** API group; "" for the core group. */
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly verbs: readonly string[];
+  readonly shortNames?: readonly string[];
+  /** Subresources listed in discovery (`status`, `proxy`, `scale`). */
+  readonly subresources?: readonly string[];
+  /** True when writes to the main resource leave `.status` alone (status subresource). */
+  readonly hasStatus?: boolean;
+  /** True when the API server tracks `metadata.generation` for spec changes. */
+  readonly tracksGeneration?: boolean;
+  /** True for the read-only resources served from computed figures (metrics.k8s.io). */
+  readonly computed?: boolean;
+}
+
+const allVerbs = [
+  "create",
+  "delete",
+  "deletecollection",
+  "get",
+  "list",
+  "patch",
+  "update",
+  "watch",
+];
+const readVerbs = ["get", "list"];
+
+function core(
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
+  return {
+    group: "",
+    version: "v1",
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    verbs: allVerbs,
+    ...extra,
+  };
+}
+
+function grouped(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
+  return {
+    group,
+    version,
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    verbs: allVerbs,
+    ...extra,
+  };
+}
+
+/** Every resource type the simulator knows, in discovery order. */
+export const resourceTypes: readonly ResourceType[] = [
+  core("Namespace", "namespaces", false, {
+    shortNames: ["ns"],
+    hasStatus: true,
+    subresources: ["status"],
+    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+  }),
+  core("Node", "nodes", false, {
+    shortNames: ["no"],
+    hasStatus: true,
+    subresources: ["proxy", "status"],
+  }),
+  core("Pod", "pods", true, { shortNames: ["po"], hasStatus: true, subresources: ["status"] }),
+  core("ConfigMap", "configmaps", true, { shortNames: ["cm"] }),
+  core("Secret", "secrets", true),
+  core("Service", "services", true, {
+    shortNames: ["svc"],
+    hasStatus: true,
+    subresources: ["status"],
+  }),
+  core("ServiceAccount", "serviceaccounts", true, { shortNames: ["sa"] }),
+  core("PersistentVolumeClaim", "persistentvolumeclaims", true, {
+    shortNames: ["pvc"],
+    hasStatus: true,
+    subresources: ["status"],
+  }),
+  core("PersistentVolume", "persistentvolumes", false, {
+    shortNames: ["pv"],
+    hasStatus: true,
+    subresources: ["status"],
+  }),
+  grouped("apps", "v1", "Deployment", "deployments", true, {
+    shortNames: ["deploy"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["scale", "status"],
+  }),
+  grouped("apps", "v1", "StatefulSet", "statefulsets", true, {
+    shortNames: ["sts"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["scale", "status"],
+  }),
+  grouped("apps", "v1", "DaemonSet", "daemonsets", true, {
+    shortNames: ["ds"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["status"],
+  }),
+  grouped("batch", "v1", "Job", "jobs", true, {
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["status"],
+  }),
+  grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
+  grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
+  grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
+  grouped("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
+  grouped("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", false, {
+    verbs: readVerbs,
+    computed: true,
+  }),
+  grouped("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", true, {
+    verbs: readVerbs,
+    computed: true,
+  }),
+];
+
+/** `apps/v1`, or `v1` for the core group. */
+export function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+/** `deployments.apps`, or `pods` for the core group: how errors name a resource. */
+export function qualifiedResource(type: ResourceType): string {
+  return type.group ? `${type.plural}.${type.group}` : type.plural;
+}
+
+/** The type served at `group/version/plural`, if any. */
+export function findByPlural(
+  group: string,
+  version: string,
+  plural: string,
+): ResourceType | undefined {
+  return resourceTypes.find(
+    (t) => t.group === group && t.version === version && t.plural === plural,
+  );
+}
+
+/** The type of an object's `apiVersion` and `kind`, if served. */
+export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return resourceTypes.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+}
+
+/** Looks a type up by kind alone (kinds are unique across the groups served here). */
+export function typeOfKind(kind: string): ResourceType {
+  const type = resourceTypes.find((t) => t.kind === kind && !t.computed);
+  if (!type) throw new Error(`simulator: unknown kind ${kind}`);
+  return type;
+}
+
+/** The API groups served, in discovery order, each with its one version. */
+export function servedGroups(): { name: string; version: string }[] {
+  const groups: { name: string; version: string }[] = [];
+  for (const t of resourceTypes) {
+    if (t.group && !groups.some((g) => g.name === t.group)) {
+      groups.push({ name: t.group, version: t.version });
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,344 @@
+/**
+ * The verbs on stored resources: get, list (with selectors and paging),
+ * create, update (with the resourceVersion precondition), patch (apply,
+ * merge, strategic merge, JSON patch), delete and deletecollection. Each
+ * returns what the real API server would answer with, as {status, body}.
+ */
+import { ApiStatusError } from "./api-status.js";
+import { clone, isObject, type JsonObject, type KubeObject } from "./kube-object.js";
+import { invalid, type ObjectStore } from "./object-store.js";
+import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
+import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
+import type { Matcher } from "./selectors.js";
+import { recordUpdate, serverSideApply } from "./server-side-apply.js";
+
+/** An HTTP answer: status code and JSON body. */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** The parts of a resource request the handlers need. */
+export interface ResourceRequest {
+  readonly type: ResourceType;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly subresource?: string;
+  readonly query: URLSearchParams;
+  /** Parsed body, when the verb has one. */
+  readonly body?: unknown;
+  readonly contentType?: string;
+  /** Default field manager for non-apply writes (from the User-Agent, as the real server derives it). */
+  readonly defaultManager: string;
+}
+
+/** What the handlers work on. */
+export interface HandlerContext {
+  readonly store: ObjectStore;
+  readonly now: () => number;
+}
+
+const namespaceType = typeOfKind("Namespace");
+
+function requireBodyObject(req: ResourceRequest): KubeObject {
+  const body = req.body;
+  if (!isObject(body))
+    throw new ApiStatusError("BadRequest", "the request body must be a JSON object");
+  if (!isObject(body.metadata)) body.metadata = {};
+  return body as KubeObject;
+}
+
+function checkIdentity(req: ResourceRequest, obj: KubeObject): void {
+  const expected = apiVersionOf(req.type);
+  if (obj.apiVersion && obj.apiVersion !== expected) {
+    throw new ApiStatusError(
+      "BadRequest",
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`,
+    );
+  }
+  if (obj.kind && obj.kind !== req.type.kind) {
+    throw new ApiStatusError(
+      "BadRequest",
+      `the kind in the data (${obj.kind}) does not match the expected kind (${req.type.kind})`,
+    );
+  }
+  obj.apiVersion = expected;
+  obj.kind = req.type.kind;
+  if (req.type.namespaced) {
+    if (obj.metadata.namespace && req.namespace && obj.metadata.namespace !== req.namespace) {
+      throw new ApiStatusError(
+        "BadRequest",
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
+    }
+    obj.metadata.namespace = req.namespace;
+  }
+  if (req.name !== undefined && obj.metadata.name !== undefined && obj.metadata.name !== req.name) {
+    throw new ApiStatusError(
+      "BadRequest",
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.name})`,
+    );
+  }
+  if (req.name !== undefined) obj.metadata.name = req.name;
+}
+
+function requireNamespace(ctx: HandlerContext, req: ResourceRequest): void {
+  if (req.type.namespaced && req.namespace)
+    ctx.store.require(namespaceType, undefined, req.namespace);
+}
+
+/** Keeps live status on main-resource writes and live spec on /status writes, as the real strategies do. */
+function splitStatus(
+  req: ResourceRequest,
+  live: KubeObject | undefined,
+  next: KubeObject,
+): KubeObject {
+  if (!req.type.hasStatus || !live) return next;
+  if (req.subresource === "status") {
+    const { status } = next;
+    return { ...clone(live), metadata: next.metadata, status };
+  }
+  const out: KubeObject = { ...next };
+  if (live.status === undefined) delete out.status;
+  else out.status = live.status;
+  return out;
+}
+
+function fieldManager(req: ResourceRequest): string {
+  const manager = req.query.get("fieldManager");
+  if (manager !== null && (manager.length === 0 || manager.length > 128)) {
+    throw new ApiStatusError("BadRequest", "fieldManager must be between 1 and 128 characters");
+  }
+  return manager ?? req.defaultManager;
+}
+
+function isDryRun(req: ResourceRequest): boolean {
+  return req.query.get("dryRun") === "All";
+}
+
+/** GET one object. */
+export function getObject(ctx: HandlerContext, req: ResourceRequest): Reply {
+  return { status: 200, body: ctx.store.require(req.type, req.namespace, req.name!) };
+}
+
+/** The objects a list or deletecollection selects. */
+function selected(ctx: HandlerContext, req: ResourceRequest, matches: Matcher): KubeObject[] {
+  return ctx.store.list(req.type, req.type.namespaced ? req.namespace : undefined).filter(matches);
+}
+
+/**
+ * GET a collection. Items carry no kind/apiVersion, as in real list
+ * responses. `limit`/`continue` page through a snapshot-free list; the
+ * continue token is an opaque offset.
+ */
+export function listObjects(ctx: HandlerContext, req: ResourceRequest, matches: Matcher): Reply {
+  let items = selected(ctx, req, matches);
+  const metadata: JsonObject = { resourceVersion: String(ctx.store.resourceVersion) };
+  const limit = Number(req.query.get("limit") ?? 0);
+  const token = req.query.get("continue");
+  let start = 0;
+  if (token) {
+    const parsed = Number(Buffer.from(token, "base64url").toString("utf8"));
+    if (!Number.isInteger(parsed) || parsed < 0)
+      throw new ApiStatusError("BadRequest", "continue key is not valid");
+    start = parsed;
+  }
+  if (limit > 0 || start > 0) {
+    const end = limit > 0 ? start + limit : items.length;
+    if (end < items.length) {
+      metadata.continue = Buffer.from(String(end)).toString("base64url");
+      metadata.remainingItemCount = items.length - end;
+    }
+    items = items.slice(start, end);
+  }
+  return {
+    status: 200,
+    body: {
+      kind: `${req.type.kind}List`,
+      apiVersion: apiVersionOf(req.type),
+      metadata,
+      items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest),
+    },
+  };
+}
+
+/** POST: create, 201. */
+export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
+  const obj = requireBodyObject(req);
+  checkIdentity(req, obj);
+  requireNamespace(ctx, req);
+  delete obj.metadata.resourceVersion;
+  const withFields = recordUpdate(req.type, undefined, obj, fieldManager(req), ctx.now());
+  if (isDryRun(req)) return { status: 201, body: withFields };
+  return { status: 201, body: ctx.store.create(req.type, withFields) };
+}
+
+/** PUT: replace; a stale metadata.resourceVersion is a 409 Conflict. */
+export function updateObject(ctx: HandlerContext, req: ResourceRequest): Reply {
+  const obj = requireBodyObject(req);
+  checkIdentity(req, obj);
+  const live = ctx.store.require(req.type, req.namespace, req.name!);
+  const expected = obj.metadata.resourceVersion;
+  const next = splitStatus(req, live, obj);
+  next.metadata.managedFields = live.metadata.managedFields;
+  const withFields = recordUpdate(req.type, live, next, fieldManager(req), ctx.now());
+  if (isDryRun(req)) return { status: 200, body: withFields };
+  return {
+    status: 200,
+    body: ctx.store.update(req.type, withFields, { expectedResourceVersion: expected }),
+  };
+}
+
+/** PATCH with any of the four patch types. Apply creates a missing object (201). */
+export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
+  const type = (req.contentType ?? "").split(";")[0]!.trim();
+  const force = req.query.get("force");
+  const live = ctx.store.get(req.type, req.namespace, req.name!);
+  if (type === "application/apply-patch+yaml") {
+    const manager = req.query.get("fieldManager");
+    if (!manager) {
+      throw new ApiStatusError("BadRequest", "PATCH /apply requires fieldManager to be set", {
+        causes: [
+          {
+            reason: "FieldValueRequired",
+            message: "Required value: is required for apply patch",
+            field: "fieldManager",
+          },
+        ],
+      });
+    }
+    const config = requireBodyObject(req);
+    if (!config.apiVersion || !config.kind) {
+      throw invalid(
+        req.type,
+        req.name!,
+        "apiVersion, kind",
+        "Required value: apply patches must set apiVersion and kind",
+      );
+    }
+    checkIdentity(req, config);
+    if (!live) requireNamespace(ctx, req);
+    const applied = serverSideApply(req.type, live, config, {
+      manager,
+      force: force === "true",
+      now: ctx.now(),
+    });
+    const next = splitStatus(req, live, applied);
+    if (isDryRun(req)) return { status: live ? 200 : 201, body: next };
+    if (!live) return { status: 201, body: ctx.store.create(req.type, next) };
+    return { status: 200, body: ctx.store.update(req.type, next) };
+  }
+  if (force !== null) {
+    throw invalid(
+      req.type,
+      req.name!,
+      "force",
+      "Forbidden: may not be specified for non-apply patch",
+    );
+  }
+  if (!live) ctx.store.require(req.type, req.namespace, req.name!);
+  const current = live!;
+  let patched: unknown;
+  if (type === "application/merge-patch+json") patched = mergePatch(current, req.body);
+  else if (type === "application/strategic-merge-patch+json")
+    patched = strategicMergePatch(current, req.body);
+  else if (type === "application/json-patch+json") patched = jsonPatch(current, req.body);
+  else {
+    throw new ApiStatusError(
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+    );
+  }
+  if (!isObject(patched) || !isObject(patched.metadata)) {
+    throw invalid(req.type, req.name!, "metadata", "Required value: the patch removed metadata");
+  }
+  const next = patched as KubeObject;
+  // A resourceVersion in a patch is a precondition, as on the real API.
+  const expected =
+    next.metadata.resourceVersion !== current.metadata.resourceVersion
+      ? next.metadata.resourceVersion
+      : undefined;
+  next.metadata.name = current.metadata.name;
+  next.apiVersion = current.apiVersion;
+  next.kind = current.kind;
+  const withFields = recordUpdate(
+    req.type,
+    current,
+    splitStatus(req, current, next),
+    fieldManager(req),
+    ctx.now(),
+  );
+  if (isDryRun(req)) return { status: 200, body: withFields };
+  return {
+    status: 200,
+    body: ctx.store.update(
+      req.type,
+      withFields,
+      expected ? { expectedResourceVersion: expected } : {},
+    ),
+  };
+}
+
+/** DELETE one object (immediately; no graceful termination). A namespace takes its contents with it. */
+export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
+  const live = ctx.store.require(req.type, req.namespace, req.name!);
+  const preconditions =
+    isObject(req.body) && isObject(req.body.preconditions) ? req.body.preconditions : {};
+  if (
+    (preconditions.uid && preconditions.uid !== live.metadata.uid) ||
+    (preconditions.resourceVersion &&
+      preconditions.resourceVersion !== live.metadata.resourceVersion)
+  ) {
+    throw new ApiStatusError(
+      "Conflict",
+      `Operation cannot be fulfilled on ${req.type.plural} "${req.name}": Precondition failed: UID in precondition: ${preconditions.uid ?? ""}, UID in object meta: ${live.metadata.uid}`,
+      { name: req.name, kind: req.type.plural },
+    );
+  }
+  if (isDryRun(req)) return { status: 200, body: live };
+  if (req.type === namespaceType) {
+    for (const other of allNamespacedTypes()) {
+      for (const obj of ctx.store.list(other, req.name))
+        ctx.store.delete(other, req.name, obj.metadata.name!);
+    }
+  }
+  return { status: 200, body: ctx.store.delete(req.type, req.namespace, req.name!) };
+}
+
+/** DELETE on a collection: removes what the selectors match; answers with the deleted list. */
+export function deleteCollection(
+  ctx: HandlerContext,
+  req: ResourceRequest,
+  matches: Matcher,
+): Reply {
+  const victims = selected(ctx, req, matches);
+  const deleted = isDryRun(req)
+    ? victims
+    : victims.map((v) => ctx.store.delete(req.type, v.metadata.namespace, v.metadata.name!));
+  return {
+    status: 200,
+    body: {
+      kind: `${req.type.kind}List`,
+      apiVersion: apiVersionOf(req.type),
+      metadata: { resourceVersion: String(ctx.store.resourceVersion) },
+      items: deleted,
+    },
+  };
+}
+
+function allNamespacedTypes(): ResourceType[] {
+  return [
+    "Pod",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "Role",
+    "RoleBinding",
+  ].map(typeOfKind);
+}
