@@ -1,6 +1,7 @@
 import {
   AppsV1Api,
   CoreV1Api,
+  type KubernetesObject,
   KubernetesObjectApi,
   PatchStrategy,
   RbacAuthorizationV1Api,
@@ -188,7 +189,9 @@ test("Secret, Service, ServiceAccount, PV, Role and RoleBinding round-trip with 
 
 test("server-side apply through KubernetesObjectApi.patch creates, updates, prunes and conflicts", async (t) => {
   const { objects, apps } = await sim();
-  const cm = (data: Record<string, string>) => ({
+  const cm = (
+    data: Record<string, string>,
+  ): KubernetesObject & { data: Record<string, string> } => ({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: {
@@ -209,10 +212,10 @@ test("server-side apply through KubernetesObjectApi.patch creates, updates, prun
   t.deepEqual((first as { data?: unknown }).data, { a: "1", b: "2" });
   const mf = first.metadata?.managedFields?.[0];
   t.like(mf, { manager: "smart-orchestrator", operation: "Apply", fieldsType: "FieldsV1" });
-  t.deepEqual(Object.keys((mf?.fieldsV1 as Record<string, object>)["f:data"] ?? {}).sort(), [
-    "f:a",
-    "f:b",
-  ]);
+  t.deepEqual(
+    Object.keys((mf?.fieldsV1 as Record<string, object> | undefined)?.["f:data"] ?? {}).sort(),
+    ["f:a", "f:b"],
+  );
 
   // Re-applying without "b" removes it: the manager no longer wants it.
   const second = await objects.patch(
