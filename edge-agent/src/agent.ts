@@ -1,8 +1,10 @@
-import { CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from "@kubernetes/client-node";
 import type { Backoff, Logger } from "@smart-orchestrator/shared";
 import type { AgentConfig } from "./config.js";
 import { buildHello } from "./inventory/cluster-facts.js";
+import { HostSampler, type HostScope } from "./inventory/host-stats.js";
 import { NodeInventory } from "./inventory/node-inventory.js";
+import { UsageCollector } from "./inventory/usage-collector.js";
 import { HubLink, type HubLinkOptions } from "./link/hub-link.js";
 import type { CredentialStore } from "./state/credential-store.js";
 import { FileCredentialStore } from "./state/file-credential-store.js";
@@ -23,6 +25,12 @@ export interface AgentDeps {
   };
   /** Inventory debounce (tests shorten it). */
   readonly debounceMs?: number;
+  /** Where each node's kubelet answers, when not at InternalIP:10250 (the simulator). */
+  readonly kubeletUrl?: (node: V1Node) => string;
+  /** `host` when the agent runs on the node itself (host mode), `agent-pod` in a pod. */
+  readonly hostScope: HostScope;
+  /** How often usage and host figures are sampled (default 10 s). */
+  readonly sampleEveryMs?: number;
 }
 
 /** A running agent. */
@@ -49,7 +57,21 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   if (config.insecure)
     log.warn("--insecure: the link to the hub is plaintext and the hub is not authenticated");
 
-  const inventory = new NodeInventory({ kubeConfig, core, log, debounceMs: deps.debounceMs });
+  const usage = new UsageCollector({
+    kubeConfig,
+    summaryAccess: config.statsSource,
+    kubeletInsecureTls: config.kubeletInsecureTls,
+    ...(deps.kubeletUrl ? { kubeletUrl: deps.kubeletUrl } : {}),
+  });
+  const inventory = new NodeInventory({
+    kubeConfig,
+    core,
+    log,
+    debounceMs: deps.debounceMs,
+    usage,
+    host: new HostSampler({ scope: deps.hostScope }),
+    sampleEveryMs: deps.sampleEveryMs,
+  });
   await inventory.start();
   const link = new HubLink({
     hub: config.hub,

@@ -19,6 +19,10 @@ export interface AgentConfig {
   /** Namespace of the credential Secret (in-cluster mode). */
   readonly namespace: string;
   readonly logLevel: LogLevel;
+  /** How the kubelet summary is read: `kubelet` (nodes/stats, default) or `proxy` (nodes/proxy). */
+  readonly statsSource: "kubelet" | "proxy";
+  /** Skip kubelet serving-certificate checks, as metrics-server's flag of the same name. */
+  readonly kubeletInsecureTls: boolean;
 }
 
 interface Option {
@@ -55,6 +59,17 @@ const options = {
     help: "namespace of the credential Secret",
   },
   logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
+  statsSource: {
+    env: "SO_STATS_SOURCE",
+    flag: "--stats-source",
+    help: "kubelet (default) or proxy",
+  },
+  kubeletInsecureTls: {
+    env: "SO_KUBELET_INSECURE_TLS",
+    flag: "--kubelet-insecure-tls",
+    help: "do not verify kubelet serving certs",
+    boolean: true,
+  },
 } as const satisfies Record<keyof AgentConfig, Option>;
 
 /** The usage text printed by `--help`. */
@@ -91,10 +106,12 @@ export function loadAgentConfig(
   if (token.value !== undefined && !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token.value)) {
     throw invalid(token.source, "must be a join token like abcdef.0123456789abcdef");
   }
-  const insecureRaw = raw("insecure");
-  const insecure = ["true", "1"].includes((insecureRaw.value ?? "false").toLowerCase());
-  if (!["true", "1", "false", "0"].includes((insecureRaw.value ?? "false").toLowerCase())) {
-    throw invalid(insecureRaw.source, `must be true or false, got "${insecureRaw.value}"`);
+  const insecure = parseBool(raw("insecure"));
+  const kubeletInsecureTls = parseBool(raw("kubeletInsecureTls"));
+  const stats = raw("statsSource");
+  const statsSource = stats.value ?? "kubelet";
+  if (statsSource !== "kubelet" && statsSource !== "proxy") {
+    throw invalid(stats.source, `must be "kubelet" or "proxy", got "${statsSource}"`);
   }
   const caHash = raw("caHash");
   if (caHash.value !== undefined && !/^sha256:[0-9a-f]{64}$/.test(caHash.value)) {
@@ -122,6 +139,8 @@ export function loadAgentConfig(
     simulate: raw("simulate").value,
     namespace,
     logLevel: logLevel as LogLevel,
+    statsSource,
+    kubeletInsecureTls,
   });
 }
 
@@ -140,6 +159,14 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     out.set(name, value);
   }
   return out;
+}
+
+function parseBool(input: { value: string | undefined; source: string }): boolean {
+  const v = (input.value ?? "false").toLowerCase();
+  if (!["true", "1", "false", "0"].includes(v)) {
+    throw invalid(input.source, `must be true or false, got "${input.value}"`);
+  }
+  return v === "true" || v === "1";
 }
 
 function invalid(source: string, reason: string): AppError {

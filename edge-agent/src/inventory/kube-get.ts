@@ -37,7 +37,10 @@ export async function getJson(
   const opts: RequestOptions = { method: "GET", headers: { accept: "application/json" } };
   await kc.applyToHTTPSOptions(opts);
   if (options.insecureTls) opts.rejectUnauthorized = false;
-  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+  const plain = url.protocol === "http:";
+  // applyToHTTPSOptions may set an https Agent; a plain-http endpoint (the simulator) needs none.
+  if (plain) delete opts.agent;
+  const send = plain ? httpRequest : httpsRequest;
   const max = options.maxBytes ?? 8 * 2 ** 20;
   return new Promise((resolve, reject) => {
     const req = send(url, { ...opts, timeout: options.timeoutMs ?? 10_000 }, (res) => {

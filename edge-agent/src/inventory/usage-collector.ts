@@ -19,6 +19,8 @@ export interface UsageCollectorOptions {
   /** Skip kubelet serving-certificate verification (`--kubelet-insecure-tls`, as metrics-server). */
   readonly kubeletInsecureTls?: boolean;
   readonly now?: () => number;
+  /** Where a node's kubelet answers, when not at its InternalIP:10250 (the simulator). */
+  readonly kubeletUrl?: (node: V1Node) => string;
 }
 
 interface NetSample {
@@ -154,6 +156,7 @@ export class UsageCollector {
     const name = node.metadata?.name ?? "";
     if (this.#o.summaryAccess === "proxy")
       return `/api/v1/nodes/${encodeURIComponent(name)}/proxy/stats/summary`;
+    if (this.#o.kubeletUrl) return `${this.#o.kubeletUrl(node).replace(/\/$/, "")}/stats/summary`;
     const address =
       node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ??
       node.status?.addresses?.find((a) => a.type === "Hostname")?.address ??

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { AppError, createLogger } from "@smart-orchestrator/shared";
+import { createAgent } from "./agent.js";
+import { agentConfigHelp, loadAgentConfig } from "./config.js";
+import { loadClusterSpec, simulatorKubeConfig, startSimulator } from "./simulator/index.js";
+
+if (process.argv.includes("--help")) {
+  process.stdout.write(
+    `Usage: edge-agent [flags]\nFlags and environment variables:\n${agentConfigHelp()}\n`,
+  );
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadAgentConfig>;
+try {
+  config = loadAgentConfig(process.env, process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(
+    `invalid configuration: ${err instanceof AppError ? err.message : String(err)}\n`,
+  );
+  process.exit(2);
+}
+const log = createLogger({ name: "edge-agent", level: config.logLevel });
+
+// --simulate runs the real agent against an in-process Kubernetes API simulator.
+const simulator = config.simulate
+  ? await startSimulator({
+      cluster: loadClusterSpec(config.simulate, (p) => readFileSync(p, "utf8")),
+    })
+  : undefined;
+let kubeConfig: KubeConfig;
+if (simulator) {
+  kubeConfig = simulatorKubeConfig(simulator.url, simulator.spec.name);
+  config = { ...config, stateDir: config.stateDir ?? join("agent-state", simulator.spec.name) };
+  log.warn(
+    { cluster: simulator.spec.name, api: simulator.url },
+    "running against a SIMULATED Kubernetes API",
+  );
+} else {
+  kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromDefault();
+}
+
+const agent = await createAgent({
+  config,
+  kubeConfig,
+  log,
+  // In a pod the host figures are the agent's own health; beside the node they describe the machine.
+  hostScope: simulator || config.kubeconfig ? "host" : "agent-pod",
+  ...(simulator ? { kubeletUrl: (node) => simulator.kubeletUrl(node.metadata?.name ?? "") } : {}),
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    agent
+      .stop()
+      .then(() => simulator?.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, "stop failed");
+          process.exit(1);
+        },
+      );
+  });
+}

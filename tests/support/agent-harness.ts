@@ -1,0 +1,56 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Agent, createAgent, loadAgentConfig } from "@smart-orchestrator/edge-agent";
+import {
+  type SimulatorHandle,
+  type SimulatorOptions,
+  simulatorKubeConfig,
+  startSimulator,
+} from "@smart-orchestrator/edge-agent/simulator";
+import { Backoff } from "@smart-orchestrator/shared";
+import { testLogger } from "./hub-harness.js";
+
+/** A real agent on a simulated cluster. */
+export interface SimulatedAgent {
+  readonly agent: Agent;
+  readonly sim: SimulatorHandle;
+  readonly stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the simulator and a real agent against it, joined to the hub at `hub`. */
+export async function startSimulatedAgent(options: {
+  hub: string;
+  token?: string;
+  caHash?: string;
+  simulator?: SimulatorOptions;
+  stateDir?: string;
+  statsSource?: "kubelet" | "proxy";
+}): Promise<SimulatedAgent> {
+  const sim = await startSimulator(options.simulator ?? {});
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "so-agent-"));
+  const argv = ["--hub", options.hub, "--state-dir", stateDir];
+  if (options.token) argv.push("--token", options.token);
+  argv.push(...(options.caHash ? ["--ca-hash", options.caHash] : ["--insecure"]));
+  if (options.statsSource) argv.push("--stats-source", options.statsSource);
+  const agent = await createAgent({
+    config: loadAgentConfig({}, argv),
+    kubeConfig: simulatorKubeConfig(sim.url, sim.spec.name),
+    log: testLogger("agent"),
+    hostScope: "host",
+    kubeletUrl: (node) => sim.kubeletUrl(node.metadata?.name ?? ""),
+    debounceMs: 50,
+    sampleEveryMs: 200,
+    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }), readDeadlineMs: 600 },
+  });
+  return {
+    agent,
+    sim,
+    stateDir,
+    async stop() {
+      await agent.stop();
+      await sim.close();
+    },
+  };
+}
