@@ -106,6 +106,9 @@ export class WorkloadController {
       ) {
         this.#later(`${kind}/${ns}/${name}`, () => this.#reconcile(kind, ns!, name));
       }
+    } else if (kind === "Pod" && e.type === "ADDED") {
+      // The scheduler and kubelet for pods created directly (workload pods are bound as they are made).
+      this.#later(`bind/${ns}/${name}`, () => this.#bindIfPending(ns!, name));
     } else if (kind === "Pod" && e.type === "DELETED") {
       const owner = obj.metadata.ownerReferences?.find((o) => o.controller);
       if (owner && workloadKinds.has(owner.kind)) {
@@ -121,7 +124,19 @@ export class WorkloadController {
     }
   }
 
+  #bindIfPending(ns: string, name: string): void {
+    const pod = this.#store.get(podType, ns, name);
+    const status = pod ? objectAt(pod, "status") : {};
+    if (pod && !status.podIP && (status.phase === undefined || status.phase === "Pending"))
+      this.#tryBind(pod);
+  }
+
   #reconcileAll(): void {
+    for (const pod of this.#store.list(podType)) {
+      if (!objectAt(pod, "spec").nodeName && !pod.metadata.ownerReferences?.length) {
+        this.#bindIfPending(pod.metadata.namespace!, pod.metadata.name!);
+      }
+    }
     for (const kind of workloadKinds) {
       for (const w of this.#store.list(typeOfKind(kind))) {
         this.#reconcile(kind, w.metadata.namespace!, w.metadata.name!);
