@@ -36,6 +36,8 @@ export interface ControlPlaneConfig {
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly tlsCaFile: string | undefined;
+  /** How to start an agent for clusters registered with credentials (space-separated argv). */
+  readonly agentCommand: readonly string[] | undefined;
 }
 
 interface Option {
@@ -66,6 +68,11 @@ const options = {
   tlsCertFile: { env: "SO_TLS_CERT", flag: "--tls-cert", help: "hub certificate chain (PEM)" },
   tlsKeyFile: { env: "SO_TLS_KEY", flag: "--tls-key", help: "hub private key (PEM)" },
   tlsCaFile: { env: "SO_TLS_CA", flag: "--tls-ca", help: "CA that issued --tls-cert (PEM)" },
+  agentCommand: {
+    env: "SO_AGENT_COMMAND",
+    flag: "--agent-command",
+    help: "agent argv for credential clusters",
+  },
 } as const satisfies Record<keyof ControlPlaneConfig, Option>;
 
 /** The usage text printed by `--help`. */
@@ -168,6 +175,7 @@ export function loadConfig(
     tlsCertFile: tlsFiles[0]?.value,
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
+    agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
   });
 }
 

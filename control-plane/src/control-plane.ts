@@ -3,13 +3,19 @@ import type { AddressInfo } from "node:net";
 import { status } from "@grpc/grpc-js";
 import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
+import { ManagedAgents } from "./clusters/managed-agents.js";
 import type { ControlPlaneConfig } from "./config.js";
 import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
+import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
+import { HistoryStore } from "./history/history-store.js";
+import { UsageHistory } from "./history/usage-history.js";
 import { AgentAuthenticator } from "./hub/agent-auth.js";
 import { ClusterPresence } from "./hub/cluster-presence.js";
+import { createHubMetrics } from "./hub/hub-metrics.js";
 import { type HubServer, startHubServer } from "./hub/hub-server.js";
 import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import { LiveInventory } from "./hub/live-inventory.js";
@@ -23,6 +29,7 @@ import { createHttpMetrics } from "./rest/http-metrics.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
+import { historyRoutes } from "./rest/routes/history-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
@@ -52,6 +59,8 @@ export interface ControlPlane {
   readonly caHash: string | undefined;
   /** Live agent sessions, one per connected cluster. */
   readonly sessions: SessionRegistry;
+  /** Agent processes run for clusters registered with credentials. */
+  readonly managedAgents: ManagedAgents;
   /** The admin token generated on this start, if any; shown once. */
   readonly generatedAdminToken: string | undefined;
   /** Stops accepting, lets in-flight requests finish, closes the store. */
@@ -98,6 +107,15 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     const timings = deps.hubTimings ?? defaultHubTimings;
     const sessions = new SessionRegistry();
     const inventory = new LiveInventory();
+    const history = new UsageHistory({
+      store: new HistoryStore(await store.collection<HistoryDayDoc>(historyCollectionName)),
+      now,
+      log: log.child({ component: "history" }),
+    });
+    history.start();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "so_" });
+    const hubMetrics = createHubMetrics(registry, sessions);
     const presence = new ClusterPresence(clustersColl, now, log);
     let stopping = false;
     const hub: HubServer = await startHubServer(
@@ -110,6 +128,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         log: log.child({ component: "hub" }),
         now,
         isStopping: () => stopping,
+        onReport: (id, report, at) => history.record(id, report, at),
+        onReportHandled: hubMetrics.reportHandled,
       },
       { host: config.host, port: config.grpcPort, tls: hubTls.tls, log },
     );
@@ -128,6 +148,16 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ),
       caHash: () => hubTls.caHash,
     };
+    const managed = new ManagedAgents({
+      clusters: clustersColl,
+      secrets,
+      command: config.agentCommand ?? defaultAgentCommand(),
+      hubAddress: () => `localhost:${hub.port}`,
+      caHash: () => hubTls.caHash,
+      log: log.child({ component: "managed-agents" }),
+      logLevel: config.logLevel,
+      now,
+    });
     const clusters = new ClusterService({
       clusters: clustersColl,
       enablers,
@@ -137,22 +167,27 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       live: (id) => ({
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),
+        latest: history.latest(id),
       }),
+      onCreated: ({ id, hasCredentials }) => {
+        if (hasCredentials) managed.ensure(id);
+      },
       onDeleted: (id) => {
+        managed.stop(id);
         sessions
           .get(id)
           ?.fail({ code: status.PERMISSION_DENIED, details: "the cluster was deleted" });
         inventory.forget(id);
+        history.forget(id);
       },
     });
 
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: "so_" });
     const routes: AnyRoute[] = [];
     routes.push(
       ...systemRoutes({ store, registry, openApi: () => buildOpenApi(routes) }),
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
+      ...historyRoutes({ clusters, history, now }),
     );
     const app = createHttpApp({
       routes,
@@ -166,6 +201,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     server.requestTimeout = 60_000;
     const httpPort = await listen(server, config.port, config.host);
     log.info({ port: httpPort, store: store.kind }, "REST API listening");
+    await managed.startAll();
 
     return {
       httpPort,
@@ -173,13 +209,17 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       caHash: hubTls.caHash,
       sessions,
       generatedAdminToken: admin.generatedToken,
+      managedAgents: managed,
       async close() {
         stopping = true;
         clearTimeout(sweep);
+        await managed.close();
         // Ending streams with UNAVAILABLE tells agents to redial (with backoff) at once.
         for (const s of sessions.all())
           s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
         await Promise.all([closeServer(server), hub.close()]);
+        // Closed buckets still queued are written; the open ones are dropped, by design.
+        await history.stop();
         await store.close();
         log.info("control plane stopped");
       },

@@ -27,8 +27,11 @@ export interface AgentDeps {
   readonly debounceMs?: number;
   /** Where each node's kubelet answers, when not at InternalIP:10250 (the simulator). */
   readonly kubeletUrl?: (node: V1Node) => string;
-  /** `host` when the agent runs on the node itself (host mode), `agent-pod` in a pod. */
-  readonly hostScope: HostScope;
+  /**
+   * `host` when the agent runs on the node itself (host mode), `agent-pod` in a
+   * pod, `none` when it runs away from the cluster (managed by the control plane).
+   */
+  readonly hostScope: HostScope | "none";
   /** How often usage and host figures are sampled (default 10 s). */
   readonly sampleEveryMs?: number;
 }
@@ -69,7 +72,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     log,
     debounceMs: deps.debounceMs,
     usage,
-    host: new HostSampler({ scope: deps.hostScope }),
+    ...(deps.hostScope === "none" ? {} : { host: new HostSampler({ scope: deps.hostScope }) }),
     sampleEveryMs: deps.sampleEveryMs,
   });
   await inventory.start();

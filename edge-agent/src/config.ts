@@ -23,6 +23,8 @@ export interface AgentConfig {
   readonly statsSource: "kubelet" | "proxy";
   /** Skip kubelet serving-certificate checks, as metrics-server's flag of the same name. */
   readonly kubeletInsecureTls: boolean;
+  /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
+  readonly managed: boolean;
 }
 
 interface Option {
@@ -68,6 +70,12 @@ const options = {
     env: "SO_KUBELET_INSECURE_TLS",
     flag: "--kubelet-insecure-tls",
     help: "do not verify kubelet serving certs",
+    boolean: true,
+  },
+  managed: {
+    env: "SO_MANAGED",
+    flag: "--managed",
+    help: "run by the control plane; bootstrap JSON on stdin",
     boolean: true,
   },
 } as const satisfies Record<keyof AgentConfig, Option>;
@@ -117,6 +125,7 @@ export function loadAgentConfig(
   if (caHash.value !== undefined && !/^sha256:[0-9a-f]{64}$/.test(caHash.value)) {
     throw invalid(caHash.source, "must be sha256:<64 hex characters>");
   }
+  const managed = parseBool(raw("managed"));
   if (!insecure && caHash.value === undefined) {
     throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
   }
@@ -141,6 +150,7 @@ export function loadAgentConfig(
     logLevel: logLevel as LogLevel,
     statsSource,
     kubeletInsecureTls,
+    managed,
   });
 }
 

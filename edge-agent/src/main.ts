@@ -4,7 +4,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { createAgent } from "./agent.js";
 import { agentConfigHelp, loadAgentConfig } from "./config.js";
+import { readManagedBootstrap } from "./managed-bootstrap.js";
 import { loadClusterSpec, simulatorKubeConfig, startSimulator } from "./simulator/index.js";
+import { MemoryCredentialStore } from "./state/memory-credential-store.js";
 
 if (process.argv.includes("--help")) {
   process.stdout.write(
@@ -31,7 +33,12 @@ const simulator = config.simulate
     })
   : undefined;
 let kubeConfig: KubeConfig;
-if (simulator) {
+// A managed agent gets its kubeconfig and credential on stdin from the control plane.
+const bootstrap = config.managed ? await readManagedBootstrap(process.stdin) : undefined;
+if (bootstrap) {
+  kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(JSON.stringify(bootstrap.kubeconfig));
+} else if (simulator) {
   kubeConfig = simulatorKubeConfig(simulator.url, simulator.spec.name);
   config = { ...config, stateDir: config.stateDir ?? join("agent-state", simulator.spec.name) };
   log.warn(
@@ -49,7 +56,15 @@ const agent = await createAgent({
   kubeConfig,
   log,
   // In a pod the host figures are the agent's own health; beside the node they describe the machine.
-  hostScope: simulator || config.kubeconfig ? "host" : "agent-pod",
+  hostScope: bootstrap ? "none" : simulator || config.kubeconfig ? "host" : "agent-pod",
+  ...(bootstrap
+    ? {
+        credentials: new MemoryCredentialStore({
+          clusterId: bootstrap.clusterId,
+          credential: bootstrap.credential,
+        }),
+      }
+    : {}),
   ...(simulator ? { kubeletUrl: (node) => simulator.kubeletUrl(node.metadata?.name ?? "") } : {}),
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LatestFiguresView } from "../history/history-schemas.js";
 import { clusterStatuses } from "./cluster-doc.js";
 import { KubeconfigSchema } from "./kubeconfig-schema.js";
 
@@ -62,6 +63,9 @@ export const ClusterView = z
     updatedAt: z.string(),
     lastSeenAt: z.string().optional(),
     lastReportAt: z.string().optional(),
+    latest: LatestFiguresView.optional().describe(
+      "free CPU/memory and receive traffic from the newest report; absent before one",
+    ),
     agentVersion: z.string().optional(),
     kubernetesVersion: z.string().optional(),
     distribution: z.string().optional(),

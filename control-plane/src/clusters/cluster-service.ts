@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import type { EnablerRef } from "../enablers/enabler-doc.js";
+import { toLatestFiguresView } from "../history/history-schemas.js";
+import type { LatestFigures } from "../history/usage-buckets.js";
 import type { SecretBox } from "../security/secret-box.js";
 import { hashSecret } from "../security/tokens.js";
 import type { Collection, NewDoc } from "../store/store.js";
@@ -18,7 +20,14 @@ export interface ClusterServiceDeps {
   readonly now: () => Date;
   readonly joinTokenTtlMs?: number;
   /** Live figures kept in memory by the hub, merged into views. */
-  readonly live?: (clusterId: string) => { connected: boolean; lastReportAt: string | undefined };
+  readonly live?: (clusterId: string) => {
+    connected: boolean;
+    lastReportAt: string | undefined;
+    /** Newest free CPU, free memory and receive traffic, from the usage history. */
+    latest?: LatestFigures | undefined;
+  };
+  /** Called after a cluster is created, e.g. to start its managed agent. */
+  readonly onCreated?: (cluster: { id: string; hasCredentials: boolean }) => void;
   /** Called after a cluster is deleted, to drop its session and figures. */
   readonly onDeleted?: (clusterId: string) => void;
 }
@@ -80,6 +89,7 @@ export class ClusterService {
       }
       throw err;
     }
+    this.#d.onCreated?.({ id, hasCredentials: !!input.credentials });
     return { uid: id, join: issued.join };
   }
 
@@ -144,7 +154,12 @@ export class ClusterService {
   #view(doc: ClusterDoc): ClusterView {
     const view = toClusterView(doc);
     const live = this.#d.live?.(doc._id);
-    return live?.lastReportAt ? { ...view, lastReportAt: live.lastReportAt } : view;
+    if (!live?.lastReportAt) return view;
+    return {
+      ...view,
+      lastReportAt: live.lastReportAt,
+      ...(live.latest ? { latest: toLatestFiguresView(live.latest) } : {}),
+    };
   }
 
   async #require(id: string): Promise<ClusterDoc> {
