@@ -34,6 +34,10 @@ export interface AgentHubDeps {
   readonly now: () => Date;
   readonly onCommandResult?: CommandResultSink;
   readonly onSessionStart?: SessionStartListener;
+  /** Called with every accepted report and its hub receive time (usage history). */
+  readonly onReport?: (clusterId: string, report: NodeReport, receivedAt: Date) => void;
+  /** Called with the seconds spent handling each received NodeReport (metrics). */
+  readonly onReportHandled?: (seconds: number) => void;
   /** True while the hub shuts down: ended sessions are then not recorded as disconnects. */
   readonly isStopping?: () => boolean;
 }
@@ -58,7 +62,13 @@ export function createConnectHandler(deps: AgentHubDeps) {
     // Buffer messages that arrive while authentication is still in flight.
     const early: AgentMessage[] = [];
     let onMessage: (m: AgentMessage) => void = (m) => early.push(m);
-    call.on("data", (m: AgentMessage) => onMessage(m));
+    const handled = deps.onReportHandled;
+    call.on("data", (m: AgentMessage) => {
+      if (!handled || m.body?.$case !== "nodeReport") return onMessage(m);
+      const t0 = performance.now();
+      onMessage(m);
+      handled((performance.now() - t0) / 1000);
+    });
     let gone = false;
     call.on("error", () => {
       gone = true;
@@ -121,7 +131,11 @@ function startSession(
     timings: deps.timings,
     log,
     sink: {
-      report: (id: string, report: NodeReport) => deps.inventory.record(id, report, deps.now()),
+      report: (id: string, report: NodeReport) => {
+        const at = deps.now();
+        deps.inventory.record(id, report, at);
+        deps.onReport?.(id, report, at);
+      },
       commandResult: (id: string, result: CommandResult) => deps.onCommandResult?.(id, result),
     },
     onEnd: (s, reason) => {
