@@ -1,0 +1,165 @@
+// npm run demo: the control plane on the embedded store, three SIMULATED edge
+// clusters each with its own real agent process joined over TLS (one of them
+// an arm64 "Raspberry Pi"), and one cluster registered with credentials
+// (a kubeconfig) that the control plane serves with an agent of its own.
+// Honours the same SO_* variables as `npm start`. Ctrl-C stops everything.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  simulatorKubeConfigObject,
+  startSimulator,
+} from "@smart-orchestrator/edge-agent/simulator";
+
+const port = Number(process.env.SO_PORT ?? 8080);
+const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
+const token = process.env.SO_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString("hex")}`;
+const base = `http://localhost:${port}`;
+const stateRoot = join(process.env.SO_DATA_DIR ?? "./data", "demo-agents");
+
+const edges = [
+  {
+    name: "rooftop-pi",
+    spec: "name=rooftop-pi,nodes=1,arch=arm64,cpu=4,memory=8Gi,distribution=k3s",
+  },
+  {
+    name: "factory-edge",
+    spec: "name=factory-edge,nodes=3,arch=amd64,cpu=8,memory=16Gi,distribution=k3s",
+  },
+  {
+    name: "city-dc",
+    spec: "name=city-dc,nodes=5,arch=amd64,cpu=32,memory=128Gi,distribution=kubeadm",
+  },
+];
+
+const children: ChildProcess[] = [];
+const tsx = ["--import", "tsx"];
+
+function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [...tsx, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  children.push(child);
+  return child;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the demo reads a few response fields.
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function waitReady(): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`control plane did not become ready on ${base}`);
+}
+
+function stopAll(code: number): never {
+  for (const c of children) c.kill("SIGTERM");
+  process.exit(code);
+}
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+run("control-plane", ["control-plane/src/main.ts"], {
+  SO_ADMIN_TOKEN: token,
+  SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
+});
+await waitReady();
+
+const existing = new Map<string, string>(
+  ((await api("GET", "/clusters")).body as { name: string; uid: string }[]).map((c) => [
+    c.name,
+    c.uid,
+  ]),
+);
+for (const edge of edges) {
+  const stateDir = join(stateRoot, edge.name);
+  let uid = existing.get(edge.name);
+  let joinCommand: string | undefined;
+  if (!uid) {
+    const created = await api("POST", "/clusters", {
+      name: edge.name,
+      description: `simulated ${edge.spec}`,
+      cni: "",
+    });
+    uid = created.body.uid;
+    joinCommand = created.body.join.command;
+  } else if (!existsSync(join(stateDir, "credential.json"))) {
+    joinCommand = (await api("POST", `/clusters/${uid}/token`)).body.command;
+  }
+  const args = [
+    "edge-agent/src/main.ts",
+    "--hub",
+    `localhost:${grpcPort}`,
+    "--simulate",
+    edge.spec,
+    "--state-dir",
+    stateDir,
+  ];
+  const joinToken = joinCommand?.match(/--token (\S+)/)?.[1];
+  const caHash = (joinCommand ?? (await api("POST", `/clusters/${uid}/token`)).body.command).match(
+    /--ca-hash (\S+)/,
+  )?.[1];
+  if (joinToken) args.push("--token", joinToken);
+  args.push(...(caHash ? ["--ca-hash", caHash] : ["--insecure"]));
+  run(edge.name, args, { SO_LOG_LEVEL: "warn" });
+}
+
+// A cluster registered the original way, with a kubeconfig: the control plane runs its agent.
+const factorySim = await startSimulator({
+  cluster: "name=legacy-plant,nodes=2,arch=amd64,cpu=16,memory=32Gi,distribution=kubeadm",
+});
+const legacy = existing.get("legacy-plant");
+if (legacy) await api("DELETE", `/clusters/${legacy}`, undefined);
+await api("POST", "/clusters", {
+  name: "legacy-plant",
+  description: "registered with credentials; served by a control-plane-managed agent",
+  credentials: simulatorKubeConfigObject(factorySim.url, "legacy-plant"),
+});
+
+const deadline = Date.now() + 60_000;
+let clusters: { name: string; uid: string; status: string }[] = [];
+while (Date.now() < deadline) {
+  clusters = (await api("GET", "/clusters")).body;
+  if (clusters.length >= 4 && clusters.every((c) => c.status === "Enabled")) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+const line = (s = "") => process.stdout.write(`${s}\n`);
+line();
+line("Smart Orchestrator demo: control plane + SIMULATED clusters (Kubernetes API simulator)");
+line();
+for (const c of clusters) line(`  ${c.name.padEnd(14)} ${c.status.padEnd(12)} ${c.uid}`);
+line();
+line(`export SO_ADMIN_TOKEN=${token}`);
+line(`curl -s ${base}/clusters -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+for (const c of clusters) {
+  line(
+    `curl -s ${base}/clusters/node/${c.uid} -H "Authorization: Bearer $SO_ADMIN_TOKEN"   # ${c.name}`,
+  );
+}
+line(`curl -s ${base}/clusters/cloud/find -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+line();
+line("Ctrl-C stops the demo.");
