@@ -23,6 +23,8 @@ export const ProblemSchema = z
  * requests are the ones published.
  */
 export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  const schemaOf = (schema: z.ZodType, io: "input" | "output") => hoisted(schema, io, components);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, "{$1}");
@@ -71,6 +73,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknow
       responses,
     };
   }
+  schemaOf(ProblemSchema, "output");
   return {
     openapi: "3.1.0",
     info: {
@@ -81,7 +84,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknow
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     components: {
-      schemas: { Problem: schemaOf(ProblemSchema, "output") },
+      schemas: components,
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     },
     security: [{ bearer: [] }],
@@ -89,8 +92,34 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknow
   };
 }
 
-function schemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+/**
+ * Converts a schema and moves its named parts (`.meta({id})`) into
+ * `components.schemas`, so each appears once and routes `$ref` it. An input
+ * variant that differs from the output one (defaults make fields optional)
+ * gets an `Input` suffix.
+ */
+function hoisted(
+  schema: z.ZodType,
+  io: "input" | "output",
+  components: Record<string, unknown>,
+): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  const defs = (json.$defs ?? {}) as Record<string, unknown>;
+  delete json.$defs;
   delete json.$schema;
-  return json;
+  const names = new Map<string, string>();
+  for (const [id, def] of Object.entries(defs)) {
+    const existing = components[id];
+    const same = existing === undefined || JSON.stringify(existing) === JSON.stringify(def);
+    names.set(id, same ? id : `${id}${io === "input" ? "Input" : "Output"}`);
+  }
+  const relink = (value: unknown): unknown =>
+    JSON.parse(
+      JSON.stringify(value).replace(
+        /"#\/\$defs\/([^"]+)"/g,
+        (_, id: string) => `"#/components/schemas/${names.get(id) ?? id}"`,
+      ),
+    );
+  for (const [id, def] of Object.entries(defs)) components[names.get(id) ?? id] = relink(def);
+  return relink(json) as Record<string, unknown>;
 }

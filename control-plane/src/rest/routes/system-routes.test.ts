@@ -32,7 +32,9 @@ test("/api-export is OpenAPI 3.1 built from the validating schemas", async (t) =
   const doc = (await p.api("GET", "/api-export")).body;
   t.is(doc.openapi, "3.1.0");
   const create = doc.paths["/clusters"].post;
-  const schema = JSON.stringify(create.requestBody.content["application/json"].schema);
+  const ref: string = create.requestBody.content["application/json"].schema.$ref;
+  t.regex(ref, /^#\/components\/schemas\//);
+  const schema = JSON.stringify(doc.components.schemas[ref.split("/").pop() ?? ""]);
   t.true(
     schema.includes("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
     "name pattern comes from the zod schema",
@@ -45,6 +47,10 @@ test("/api-export is OpenAPI 3.1 built from the validating schemas", async (t) =
     doc.paths["/clusters/{id}"].delete.parameters.find((x: { name: string }) => x.name === "Force"),
   );
   t.deepEqual(doc.paths["/healthz"].get.security, []);
+  // Every reference resolves inside the document.
+  for (const m of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+    t.truthy(doc.components.schemas[m[1] ?? ""], `dangling $ref ${m[1]}`);
+  }
   t.is(doc.paths["/clusters"].get.security, undefined, "inherits the global bearer requirement");
 });
 
