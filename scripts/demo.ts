@@ -46,7 +46,6 @@ function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
   return child;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the demo reads a few response fields.
 async function api(
   method: string,
   path: string,

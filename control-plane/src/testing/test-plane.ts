@@ -28,7 +28,6 @@ export interface ApiOptions {
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
   readonly body: any;
 }
 

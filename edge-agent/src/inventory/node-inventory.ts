@@ -144,7 +144,10 @@ export class NodeInventory implements ReportSource {
       if (!holdsResources(pod)) continue;
       const nodeName = pod.spec?.nodeName ?? "";
       let entry = perNode.get(nodeName);
-      if (!entry) perNode.set(nodeName, (entry = { requests: noRequests(), pods: 0 }));
+      if (!entry) {
+        entry = { requests: noRequests(), pods: 0 };
+        perNode.set(nodeName, entry);
+      }
       try {
         add(entry.requests, podRequests(pod));
         entry.pods++;
