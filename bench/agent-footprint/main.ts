@@ -1,0 +1,234 @@
+// Agent footprint benchmark: idle RSS and CPU of ONE edge agent process on a
+// simulated 3-node cluster, joined to a real control plane over TLS, with the
+// dev launcher (tsx), the bundle, and the V8 flags we ship. "Idle" is the
+// steady state after the agent has joined and its reports carry usage with
+// rates. Prints figures; asserts nothing.
+//
+//   npm run bench -- agent-footprint
+//   FOOTPRINT_SECONDS=60   sampling window per run (default 60)
+//   FOOTPRINT_RUNS=all     also the V8 flag matrix (default: headline runs only)
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { simulatorKubeConfigObject } from "@smart-orchestrator/edge-agent/simulator";
+import { startTestPlane } from "../../control-plane/src/testing/test-plane.js";
+import { readProc } from "./proc-sample.js";
+import { type AgentRun, agentRuns, type Baseline, baselines, root } from "./runs.js";
+
+const seconds = Number(process.env.FOOTPRINT_SECONDS ?? 60);
+const baselineSeconds = Math.min(seconds, 10);
+const all = process.env.FOOTPRINT_RUNS === "all";
+const spec = (name: string) => `name=${name},nodes=3`;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)}`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Figures {
+  readonly label: string;
+  readonly rssMedian: number;
+  readonly rssMax: number;
+  /** % of one core, the process itself. */
+  readonly cpu: number;
+  /** % of one core including exited children (systeminformation's `df` and friends). */
+  readonly cpuWithChildren: number;
+  readonly threads: number;
+  /** RSS of live child processes (tsx's esbuild service). */
+  readonly childrenRss: number;
+  readonly note?: string;
+}
+
+const cpu = cpus();
+console.log(
+  `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${mb(totalmem())} MB RAM, ` +
+    `Linux ${release()}, node ${process.version}, ${new Date().toISOString()}`,
+);
+console.log(
+  `window: ${seconds} s per agent run, sampled every second; baselines ${baselineSeconds} s`,
+);
+
+execFileSync(process.execPath, [join(root, "scripts", "build-agent.mjs")], { stdio: "inherit" });
+
+const work = mkdtempSync(join(tmpdir(), "so-bench-footprint-"));
+const plane = await startTestPlane();
+const results: Figures[] = [];
+try {
+  console.log("\nbaselines (no hub, no cluster):");
+  for (const b of baselines) results.push(await measureBaseline(b));
+  console.log("\nagent runs (3-node simulated cluster, joined over TLS, reporting every 10 s):");
+  const runs = agentRuns.filter((r) => all || r.headline);
+  for (const [i, run] of runs.entries()) results.push(await measureAgent(run, i));
+} finally {
+  await plane.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(
+  "\n| run | RSS median (MB) | RSS max (MB) | CPU % of one core | incl. children | threads |",
+);
+console.log("|---|---|---|---|---|---|");
+for (const r of results) {
+  const extra = r.childrenRss ? ` (+${mb(r.childrenRss)} MB in child processes)` : "";
+  console.log(
+    `| ${r.label}${r.note ? ` ${r.note}` : ""} | ${mb(r.rssMedian)}${extra} | ${mb(r.rssMax)} | ` +
+      `${r.cpu.toFixed(2)} | ${r.cpuWithChildren.toFixed(2)} | ${r.threads} |`,
+  );
+}
+
+async function measureBaseline(b: Baseline): Promise<Figures> {
+  const proc = spawn(b.argv[0] ?? "", b.argv.slice(1), {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await firstLine(proc, 30_000);
+    await sleep(1_000);
+    const f = await sample(b.label, proc.pid ?? 0, baselineSeconds);
+    print(f);
+    return f;
+  } finally {
+    await stop(proc);
+  }
+}
+
+async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
+  const name = `bench-${i}`;
+  const created = await plane.api("POST", "/clusters", {
+    body: { name, description: "footprint" },
+  });
+  if (created.status !== 201)
+    throw new Error(`POST /clusters: ${created.status} ${JSON.stringify(created.body)}`);
+  const { uid } = created.body as { uid: string };
+  const token = created.body.join.token as string;
+  const caHash = /--ca-hash[ =](sha256:[0-9a-f]{64})/.exec(created.body.join.command)?.[1];
+  if (!caHash) throw new Error("no --ca-hash in the join command");
+  const stateDir = mkdtempSync(join(work, `${name}-state-`));
+  const common = ["--hub", `localhost:${plane.plane.grpcPort}`, "--token", token];
+  const args = [...common, "--ca-hash", caHash, "--state-dir", stateDir];
+
+  let sim: ChildProcess | undefined;
+  if (run.simulateInProcess) {
+    args.push("--simulate", spec(name));
+  } else {
+    sim = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "simulator-process.ts"), spec(name)],
+      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const { url } = JSON.parse(await firstLine(sim, 30_000)) as { url: string };
+    const kubeconfig = join(work, `${name}.kubeconfig`);
+    writeFileSync(kubeconfig, JSON.stringify(simulatorKubeConfigObject(url, name)));
+    args.push("--kubeconfig", kubeconfig, "--stats-source", "proxy");
+  }
+
+  const logFile = join(work, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const agent = spawn(run.argv[0] ?? "", [...run.argv.slice(1), ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  agent.stdout?.pipe(log);
+  agent.stderr?.pipe(log);
+  try {
+    const t0 = Date.now();
+    // Joined, and the reports carry usage with network rates (two kubelet summaries).
+    await until(async () => {
+      if (agent.exitCode !== null) throw new Error(`agent exited: ${tail(logFile)}`);
+      const nodes = (await plane.api("GET", `/clusters/node/${uid}`)).body as {
+        usage?: { networkRxBytesPerSecond?: number };
+      }[];
+      return (
+        nodes.length === 3 && nodes.every((n) => n.usage?.networkRxBytesPerSecond !== undefined)
+      );
+    }, 90_000);
+    const readyMs = Date.now() - t0;
+    const f = await sample(run.label, agent.pid ?? 0, seconds);
+    const view = (await plane.api("GET", `/clusters/${uid}`)).body as { status?: string };
+    const nodes = (await plane.api("GET", `/clusters/node/${uid}`)).body as unknown[];
+    const withNote = {
+      ...f,
+      note: run.simulateInProcess ? "(simulator inside the agent process)" : undefined,
+    };
+    print(
+      withNote,
+      `ready in ${(readyMs / 1000).toFixed(1)} s; after: ${view.status}, ${nodes.length} nodes`,
+    );
+    return withNote;
+  } finally {
+    await stop(agent);
+    if (sim) await stop(sim);
+  }
+}
+
+/** Samples RSS every second for `secs`; CPU over the whole window. */
+async function sample(label: string, pid: number, secs: number): Promise<Figures> {
+  const first = readProc(pid);
+  const t0 = process.hrtime.bigint();
+  const rss: number[] = [];
+  const children: number[] = [];
+  let last = first;
+  for (let s = 0; s < secs; s++) {
+    await sleep(1_000);
+    last = readProc(pid);
+    rss.push(last.rssBytes);
+    children.push(last.descendantsRssBytes);
+  }
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpuSelf = last.cpuSeconds - first.cpuSeconds;
+  const cpuKids = last.childCpuSeconds - first.childCpuSeconds;
+  return {
+    label,
+    rssMedian: median(rss),
+    rssMax: Math.max(...rss),
+    cpu: (cpuSelf / elapsed) * 100,
+    cpuWithChildren: ((cpuSelf + cpuKids) / elapsed) * 100,
+    threads: last.threads,
+    childrenRss: median(children),
+  };
+}
+
+function print(f: Figures, extra = ""): void {
+  console.log(
+    `  ${f.label}${f.note ? ` ${f.note}` : ""}: RSS median ${mb(f.rssMedian)} MB, max ${mb(f.rssMax)} MB` +
+      `${f.childrenRss ? ` (+${mb(f.childrenRss)} MB in child processes)` : ""}, ` +
+      `CPU ${f.cpu.toFixed(2)}% of one core (${f.cpuWithChildren.toFixed(2)}% with exited children), ` +
+      `${f.threads} threads${extra ? `; ${extra}` : ""}`,
+  );
+}
+
+function firstLine(proc: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no output from child")), timeoutMs);
+    const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+    proc.once("exit", (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("agent did not join and report in time");
+    await sleep(250);
+  }
+}
+
+function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    proc.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}
+
+function tail(file: string): string {
+  return readFileSync(file, "utf8").split("\n").slice(-5).join("\n");
+}

@@ -1,0 +1,101 @@
+// What the footprint benchmark runs: baselines (a Node process that only
+// imports something) and agent runs (a launcher and V8 flags, with the
+// Kubernetes API simulator inside the agent or in its own process).
+import { join } from "node:path";
+
+/** The repository root. */
+export const root = join(import.meta.dirname, "..", "..");
+/** The bundle `npm run build:agent` makes. */
+export const bundle = join(root, "edge-agent", "dist", "edge-agent.mjs");
+/** The launcher we ship: the bundle with the chosen V8 flags. */
+export const launcher = join(root, "edge-agent", "bin", "edge-agent");
+
+const node = process.execPath;
+const tsxAgent = ["--import", "tsx", join(root, "edge-agent", "src", "main.ts")];
+
+/** A process that loads something and then idles; no hub, no cluster. */
+export interface Baseline {
+  readonly label: string;
+  readonly argv: readonly string[];
+}
+
+/** One agent configuration to measure. */
+export interface AgentRun {
+  readonly label: string;
+  /** Program and arguments before the agent's own flags. */
+  readonly argv: readonly string[];
+  /** `--simulate`: the simulator runs inside the agent process and counts in its figures. */
+  readonly simulateInProcess: boolean;
+  /** Part of the default set; the rest run with FOOTPRINT_RUNS=all. */
+  readonly headline: boolean;
+}
+
+const idle = "setInterval(() => {}, 1 << 30);";
+const importing = (spec: string) =>
+  `await import(${JSON.stringify(spec)}); ${idle} process.stdout.write("ready\\n");`;
+
+/** Reference points: what Node, tsx and @kubernetes/client-node cost on their own. */
+export const baselines: readonly Baseline[] = [
+  { label: "bare node (idle)", argv: [node, "-e", `${idle} process.stdout.write("ready\\n");`] },
+  {
+    label: "node --import tsx (idle, nothing imported)",
+    argv: [node, "--import", "tsx", "--input-type=module", "-e", importing("node:os")],
+  },
+  {
+    label: "node + import @kubernetes/client-node",
+    argv: [node, "--input-type=module", "-e", importing("@kubernetes/client-node")],
+  },
+  {
+    label: "node --lite-mode + import @kubernetes/client-node",
+    argv: [node, "--lite-mode", "--input-type=module", "-e", importing("@kubernetes/client-node")],
+  },
+];
+
+const bundled = (flags: string[], headline = false): AgentRun => ({
+  label: `bundle, ${flags.length ? flags.join(" ") : "default flags"}`,
+  argv: [node, ...flags, bundle],
+  simulateInProcess: false,
+  headline,
+});
+
+/** Every agent run; the headline ones first. */
+export const agentRuns: readonly AgentRun[] = [
+  {
+    label: "tsx (npm run agent), default flags, --simulate",
+    argv: [node, ...tsxAgent],
+    simulateInProcess: true,
+    headline: true,
+  },
+  {
+    label: "tsx (npm run agent), default flags",
+    argv: [node, ...tsxAgent],
+    simulateInProcess: false,
+    headline: true,
+  },
+  bundled([], true),
+  {
+    label: "shipped: edge-agent/bin/edge-agent (bundle + V8 flags)",
+    argv: [launcher],
+    simulateInProcess: false,
+    headline: true,
+  },
+  {
+    label: "shipped: edge-agent/bin/edge-agent, --simulate",
+    argv: [launcher],
+    simulateInProcess: true,
+    headline: true,
+  },
+  {
+    label: "tsx, --lite-mode",
+    argv: [node, "--lite-mode", ...tsxAgent],
+    simulateInProcess: false,
+    headline: false,
+  },
+  bundled(["--lite-mode"]),
+  bundled(["--max-semi-space-size=1"]),
+  bundled(["--optimize-for-size"]),
+  bundled(["--max-old-space-size=48"]),
+  bundled(["--jitless"]),
+  bundled(["--lite-mode", "--max-semi-space-size=1"]),
+  bundled(["--lite-mode", "--max-semi-space-size=1", "--optimize-for-size"]),
+];
