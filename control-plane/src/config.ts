@@ -1,5 +1,13 @@
 import { hostname } from "node:os";
-import { AppError, ErrorCode, type LogLevel, logLevels } from "@smart-orchestrator/shared";
+import {
+  invalidSetting as invalid,
+  type LogLevel,
+  logLevels,
+  parseBoolSetting,
+  readSettings,
+  type SettingSpec,
+  settingsHelp,
+} from "@smart-orchestrator/shared";
 
 /** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
 export type AuthMode = "token" | "none";
@@ -40,12 +48,6 @@ export interface ControlPlaneConfig {
   readonly agentCommand: readonly string[] | undefined;
 }
 
-interface Option {
-  readonly env: string;
-  readonly flag: string;
-  readonly help: string;
-}
-
 const options = {
   port: { env: "SO_PORT", flag: "--port", help: "REST port (default 8080)" },
   grpcPort: { env: "SO_GRPC_PORT", flag: "--grpc-port", help: "agent hub port (default 8443)" },
@@ -63,7 +65,7 @@ const options = {
   bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
   mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
   helmBin: { env: "HELM_BIN", flag: "--helm-bin", help: "path to the helm binary" },
-  insecure: { env: "SO_INSECURE", flag: "--insecure", help: "plaintext agent hub (true/false)" },
+  insecure: { env: "SO_INSECURE", flag: "--insecure", help: "plaintext agent hub", boolean: true },
   tlsSans: { env: "SO_TLS_SANS", flag: "--tls-sans", help: "comma-separated hub cert names/IPs" },
   tlsCertFile: { env: "SO_TLS_CERT", flag: "--tls-cert", help: "hub certificate chain (PEM)" },
   tlsKeyFile: { env: "SO_TLS_KEY", flag: "--tls-key", help: "hub private key (PEM)" },
@@ -73,13 +75,11 @@ const options = {
     flag: "--agent-command",
     help: "agent argv for credential clusters",
   },
-} as const satisfies Record<keyof ControlPlaneConfig, Option>;
+} as const satisfies Record<keyof ControlPlaneConfig, SettingSpec>;
 
 /** The usage text printed by `--help`. */
 export function configHelp(): string {
-  return Object.values(options)
-    .map((o) => `  ${o.flag.padEnd(16)} ${o.env.padEnd(16)} ${o.help}`)
-    .join("\n");
+  return settingsHelp(options);
 }
 
 /**
@@ -92,14 +92,7 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[],
 ): Readonly<ControlPlaneConfig> {
-  const flags = parseFlags(argv);
-  const raw = (key: keyof typeof options): { value: string | undefined; source: string } => {
-    const o: Option = options[key];
-    const fromFlag = flags.get(o.flag);
-    if (fromFlag !== undefined) return { value: fromFlag, source: o.flag };
-    const fromEnv = env[o.env];
-    return { value: fromEnv === "" ? undefined : fromEnv, source: o.env };
-  };
+  const raw = readSettings(options, env, argv);
 
   const port = parsePort(raw("port"), 8080);
   const grpcPort = parsePort(raw("grpcPort"), 8443);
@@ -138,11 +131,7 @@ export function loadConfig(
     throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
   }
 
-  const insecure = raw("insecure");
-  const insecureValue = (insecure.value ?? "false").toLowerCase();
-  if (!["true", "false", "1", "0"].includes(insecureValue)) {
-    throw invalid(insecure.source, `must be true or false, got "${insecure.value}"`);
-  }
+  const insecure = parseBoolSetting(raw("insecure"));
   const tlsFiles = (["tlsCertFile", "tlsKeyFile", "tlsCaFile"] as const).map((k) => raw(k));
   const given = tlsFiles.filter((f) => f.value !== undefined).length;
   if (given !== 0 && given !== 3) {
@@ -170,7 +159,7 @@ export function loadConfig(
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
     helmBin: raw("helmBin").value,
-    insecure: insecureValue === "true" || insecureValue === "1",
+    insecure,
     tlsSans: [...new Set(sans?.length ? sans : defaultSans)],
     tlsCertFile: tlsFiles[0]?.value,
     tlsKeyFile: tlsFiles[1]?.value,
@@ -188,23 +177,6 @@ export function decodeMasterKey(value: string, source = "SO_MASTER_KEY"): Buffer
     throw invalid(source, "must be 32 bytes, as 64 hex characters or base64");
   }
   return key;
-}
-
-function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Set<string>(Object.values(options).map((o) => o.flag));
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!known.has(name)) throw invalid(arg, "is not a known flag (see --help)");
-    // --insecure alone means true; every other flag takes a value.
-    const bare = name === "--insecure" && eq < 0 && (argv[i + 1] ?? "--").startsWith("--");
-    const value = bare ? "true" : eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw invalid(name, "needs a value");
-    out.set(name, value);
-  }
-  return out;
 }
 
 function parsePort(input: { value: string | undefined; source: string }, fallback: number): number {
@@ -226,10 +198,4 @@ function parseSize(input: { value: string | undefined; source: string }, fallbac
     throw invalid(input.source, `must be a size such as 5mb or 1048576, got "${input.value}"`);
   }
   return Number(m[1]) * unit;
-}
-
-function invalid(source: string, reason: string): AppError {
-  return new AppError(ErrorCode.InvalidArgument, `${source} ${reason}`, {
-    fields: [{ field: source, reason }],
-  });
 }

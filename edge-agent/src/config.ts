@@ -1,4 +1,12 @@
-import { AppError, ErrorCode, type LogLevel, logLevels } from "@smart-orchestrator/shared";
+import {
+  invalidSetting as invalid,
+  type LogLevel,
+  logLevels,
+  parseBoolSetting as parseBool,
+  readSettings,
+  type SettingSpec,
+  settingsHelp,
+} from "@smart-orchestrator/shared";
 
 /** Everything the agent is configured with; built once by {@link loadAgentConfig}. */
 export interface AgentConfig {
@@ -25,13 +33,6 @@ export interface AgentConfig {
   readonly kubeletInsecureTls: boolean;
   /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
   readonly managed: boolean;
-}
-
-interface Option {
-  readonly env: string;
-  readonly flag: string;
-  readonly help: string;
-  readonly boolean?: boolean;
 }
 
 const options = {
@@ -78,13 +79,11 @@ const options = {
     help: "run by the control plane; bootstrap JSON on stdin",
     boolean: true,
   },
-} as const satisfies Record<keyof AgentConfig, Option>;
+} as const satisfies Record<keyof AgentConfig, SettingSpec>;
 
 /** The usage text printed by `--help`. */
 export function agentConfigHelp(): string {
-  return Object.values(options)
-    .map((o) => `  ${o.flag.padEnd(14)} ${o.env.padEnd(14)} ${o.help}`)
-    .join("\n");
+  return settingsHelp(options);
 }
 
 /**
@@ -95,14 +94,7 @@ export function loadAgentConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[],
 ): Readonly<AgentConfig> {
-  const flags = parseFlags(argv);
-  const raw = (key: keyof typeof options) => {
-    const o: Option = options[key];
-    const fromFlag = flags.get(o.flag);
-    if (fromFlag !== undefined) return { value: fromFlag, source: o.flag };
-    const fromEnv = env[o.env];
-    return { value: fromEnv === "" ? undefined : fromEnv, source: o.env };
-  };
+  const raw = readSettings(options, env, argv);
 
   const hub = raw("hub");
   if (!hub.value)
@@ -151,36 +143,5 @@ export function loadAgentConfig(
     statsSource,
     kubeletInsecureTls,
     managed,
-  });
-}
-
-function parseFlags(argv: readonly string[]): Map<string, string> {
-  const byFlag = new Map<string, Option>(Object.values(options).map((o) => [o.flag, o]));
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const option = byFlag.get(name);
-    if (!option) throw invalid(arg, "is not a known flag (see --help)");
-    const bare = option.boolean && eq < 0 && (argv[i + 1] ?? "--").startsWith("--");
-    const value = bare ? "true" : eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw invalid(name, "needs a value");
-    out.set(name, value);
-  }
-  return out;
-}
-
-function parseBool(input: { value: string | undefined; source: string }): boolean {
-  const v = (input.value ?? "false").toLowerCase();
-  if (!["true", "1", "false", "0"].includes(v)) {
-    throw invalid(input.source, `must be true or false, got "${input.value}"`);
-  }
-  return v === "true" || v === "1";
-}
-
-function invalid(source: string, reason: string): AppError {
-  return new AppError(ErrorCode.InvalidArgument, `${source} ${reason}`, {
-    fields: [{ field: source, reason }],
   });
 }

@@ -79,7 +79,7 @@ export function startLink(options: Partial<HubLinkOptions> & Pick<HubLinkOptions
     reports: new StaticReports(sampleReport()),
     log: testLogger("agent"),
     backoff: new Backoff({ initialMs: 50, maxMs: 300 }),
-    readDeadlineMs: 600,
+    readDeadlineMs: 1500,
     onState: (s) => states.push(s),
     ...options,
   });
