@@ -168,6 +168,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),
         latest: history.latest(id),
+        host: inventory.hostView(id),
       }),
       onCreated: ({ id, hasCredentials }) => {
         if (hasCredentials) managed.ensure(id);

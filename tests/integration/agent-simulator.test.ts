@@ -56,6 +56,14 @@ test("usage: CPU and memory from metrics.k8s.io, traffic rates from two kubelet 
   t.true(node.usage.networkRxBytesPerSecond >= 0);
   t.true(node.usage.filesystemCapacityBytes > node.usage.filesystemUsedBytes);
   t.deepEqual(node.usage.unavailable, {});
+  t.is(node.net.rxBytesPerSecond, node.usage.networkRxBytesPerSecond, "the original API's net figures");
+
+  // Host mode: the cluster view carries the machine's own figures from systeminformation.
+  const host = (await hub.api("GET", `/clusters/${uid}`)).body.host;
+  t.is(host.scope, "host");
+  t.true(host.memoryTotalBytes > 0);
+  t.true(host.processRssBytes > 0);
+  t.true(Array.isArray(host.interfaces));
 });
 
 test("a forbidden or missing metrics source is reported per field, not as zero", async (t) => {

@@ -66,6 +66,12 @@ export const ClusterView = z
     latest: LatestFiguresView.optional().describe(
       "free CPU/memory and receive traffic from the newest report; absent before one",
     ),
+    host: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "the machine the agent runs on (host mode) or the agent's own health (in a pod): CPU, memory, filesystems, interfaces, temperature",
+      ),
     agentVersion: z.string().optional(),
     kubernetesVersion: z.string().optional(),
     distribution: z.string().optional(),

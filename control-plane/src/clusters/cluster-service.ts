@@ -25,6 +25,8 @@ export interface ClusterServiceDeps {
     lastReportAt: string | undefined;
     /** Newest free CPU, free memory and receive traffic, from the usage history. */
     latest?: LatestFigures | undefined;
+    /** The agent's host figures from the newest report (systeminformation). */
+    host?: Record<string, unknown> | undefined;
   };
   /** Called after a cluster is created, e.g. to start its managed agent. */
   readonly onCreated?: (cluster: { id: string; hasCredentials: boolean }) => void;
@@ -159,6 +161,7 @@ export class ClusterService {
       ...view,
       lastReportAt: live.lastReportAt,
       ...(live.latest ? { latest: toLatestFiguresView(live.latest) } : {}),
+      ...(live.host ? { host: live.host } : {}),
     };
   }
 

@@ -40,6 +40,28 @@ export class LiveInventory implements LiveNodes {
     this.#latest.delete(clusterId);
   }
 
+  /** The agent's host figures from the newest report, as REST shows them. */
+  hostView(clusterId: string): Record<string, unknown> | undefined {
+    const host = this.#latest.get(clusterId)?.report.host;
+    if (!host) return undefined;
+    return {
+      scope: host.scope,
+      hostname: host.hostname,
+      cpuPercent: host.cpuPercent,
+      load1: host.load1,
+      memoryTotalBytes: host.memoryTotalBytes,
+      memoryUsedBytes: host.memoryUsedBytes,
+      filesystems: host.filesystems.map((f) => ({ ...f })),
+      interfaces: host.interfaces.map((i) => ({ ...i })),
+      ...(host.temperatureCelsius !== undefined
+        ? { temperatureCelsius: host.temperatureCelsius }
+        : {}),
+      processRssBytes: host.processRssBytes,
+      processCpuPercent: host.processCpuPercent,
+      unavailable: { ...host.unavailable },
+    };
+  }
+
   nodes(clusterId: string): readonly NodeView[] {
     const snap = this.#latest.get(clusterId);
     return snap ? snap.report.nodes.map(toNodeView) : [];
@@ -61,6 +83,11 @@ export function toNodeView(node: Node): NodeView {
     allocatable,
     requested,
     usage: usageView(node),
+    // The original API's "net" figures, kept for its clients.
+    net: {
+      rxBytesPerSecond: node.usage?.networkRxBytesPerSecond ?? null,
+      txBytesPerSecond: node.usage?.networkTxBytesPerSecond ?? null,
+    },
     free: {
       cpuMillis: Math.max(0, allocatable.cpuMillis - requested.cpuMillis),
       memoryBytes: Math.max(0, allocatable.memoryBytes - requested.memoryBytes),
