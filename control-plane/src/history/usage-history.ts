@@ -135,7 +135,7 @@ export class UsageHistory {
   }
 
   async #drain(): Promise<void> {
-    const perTurn = this.#d.writesPerTurn ?? 50;
+    const perTurn = this.#d.writesPerTurn ?? 5;
     let n = 0;
     while (this.#queue.length) {
       const batch = this.#queue;
