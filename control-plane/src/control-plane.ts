@@ -1,6 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
@@ -13,19 +10,15 @@ import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.j
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
 import { UsageHistory } from "./history/usage-history.js";
-import { AgentAuthenticator } from "./hub/agent-auth.js";
-import { ClusterPresence } from "./hub/cluster-presence.js";
-import { createHubMetrics } from "./hub/hub-metrics.js";
-import { type HubServer, startHubServer } from "./hub/hub-server.js";
 import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
-import { LiveInventory } from "./hub/live-inventory.js";
-import { SessionRegistry } from "./hub/session-registry.js";
+import type { SessionRegistry } from "./hub/session-registry.js";
+import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
-import { resolveHubTls } from "./hub/tls/hub-tls.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
 import { createHttpMetrics } from "./rest/http-metrics.js";
+import { startHttpServer } from "./rest/http-server.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
@@ -99,46 +92,28 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       );
     }
 
-    const hubTls = await resolveHubTls(config, await store.collection<CaDoc>("settings"), secrets);
-    if (hubTls.caHash)
-      log.info({ caHash: hubTls.caHash }, "agent hub CA (agents pin it with --ca-hash)");
-    else log.warn("SO_INSECURE: the agent hub serves plaintext gRPC; agents must use --insecure");
-
-    const timings = deps.hubTimings ?? defaultHubTimings;
-    const sessions = new SessionRegistry();
-    const inventory = new LiveInventory();
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "so_" });
     const history = new UsageHistory({
       store: new HistoryStore(await store.collection<HistoryDayDoc>(historyCollectionName)),
       now,
       log: log.child({ component: "history" }),
     });
     history.start();
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: "so_" });
-    const hubMetrics = createHubMetrics(registry, sessions);
-    const presence = new ClusterPresence(clustersColl, now, log);
-    let stopping = false;
-    const hub: HubServer = await startHubServer(
-      {
-        auth: new AgentAuthenticator({ clusters: clustersColl, now }),
-        registry: sessions,
-        presence,
-        inventory,
-        timings,
-        log: log.child({ component: "hub" }),
-        now,
-        isStopping: () => stopping,
-        onReport: (id, report, at) => history.record(id, report, at),
-        onReportHandled: hubMetrics.reportHandled,
-      },
-      { host: config.host, port: config.grpcPort, tls: hubTls.tls, log },
-    );
-    const sweep = setTimeout(() => {
-      presence
-        .sweep((id) => sessions.has(id))
-        .catch((err: unknown) => log.error({ err }, "presence sweep failed"));
-    }, timings.readDeadlineMs);
-    sweep.unref();
+    const hub = await startAgentHub({
+      tlsSource: config,
+      host: config.host,
+      port: config.grpcPort,
+      clusters: clustersColl,
+      caStore: await store.collection<CaDoc>("settings"),
+      secrets,
+      timings: deps.hubTimings ?? defaultHubTimings,
+      registry,
+      now,
+      log,
+      onReport: (id, report, at) => history.record(id, report, at),
+    });
+    const { sessions, inventory } = hub;
 
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
@@ -146,14 +121,14 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         config.publicUrl,
         config.grpcPort === 0 ? hub.port : config.grpcPort,
       ),
-      caHash: () => hubTls.caHash,
+      caHash: () => hub.caHash,
     };
     const managed = new ManagedAgents({
       clusters: clustersColl,
       secrets,
       command: config.agentCommand ?? defaultAgentCommand(),
       hubAddress: () => `localhost:${hub.port}`,
-      caHash: () => hubTls.caHash,
+      caHash: () => hub.caHash,
       log: log.child({ component: "managed-agents" }),
       logLevel: config.logLevel,
       now,
@@ -175,10 +150,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       },
       onDeleted: (id) => {
         managed.stop(id);
-        sessions
-          .get(id)
-          ?.fail({ code: status.PERMISSION_DENIED, details: "the cluster was deleted" });
-        inventory.forget(id);
+        hub.evict(id, "the cluster was deleted");
         history.forget(id);
       },
     });
@@ -198,27 +170,20 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       metrics: createHttpMetrics(registry),
     });
 
-    const server = createServer(app.callback());
-    server.requestTimeout = 60_000;
-    const httpPort = await listen(server, config.port, config.host);
-    log.info({ port: httpPort, store: store.kind }, "REST API listening");
+    const http = await startHttpServer(app.callback(), config.host, config.port);
+    log.info({ port: http.port, store: store.kind }, "REST API listening");
     await managed.startAll();
 
     return {
-      httpPort,
+      httpPort: http.port,
       grpcPort: hub.port,
-      caHash: hubTls.caHash,
+      caHash: hub.caHash,
       sessions,
       generatedAdminToken: admin.generatedToken,
       managedAgents: managed,
       async close() {
-        stopping = true;
-        clearTimeout(sweep);
         await managed.close();
-        // Ending streams with UNAVAILABLE tells agents to redial (with backoff) at once.
-        for (const s of sessions.all())
-          s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
-        await Promise.all([closeServer(server), hub.close()]);
+        await Promise.all([http.close(), hub.close()]);
         // Closed buckets still queued are written; the open ones are dropped, by design.
         await history.stop();
         await store.close();
@@ -229,22 +194,4 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     await store.close();
     throw err;
   }
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops accepting, waits for in-flight requests, then drops idle keep-alive sockets. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

@@ -1,0 +1,103 @@
+import { status } from "@grpc/grpc-js";
+import type { Logger, NodeReport } from "@smart-orchestrator/shared";
+import type { Registry } from "prom-client";
+import type { ClusterDoc } from "../clusters/cluster-doc.js";
+import type { SecretBox } from "../security/secret-box.js";
+import type { Collection } from "../store/store.js";
+import { AgentAuthenticator } from "./agent-auth.js";
+import { ClusterPresence } from "./cluster-presence.js";
+import { createHubMetrics } from "./hub-metrics.js";
+import { startHubServer } from "./hub-server.js";
+import type { HubTimings } from "./hub-timings.js";
+import { LiveInventory } from "./live-inventory.js";
+import { SessionRegistry } from "./session-registry.js";
+import type { CaDoc } from "./tls/hub-ca.js";
+import { type HubTlsSource, resolveHubTls } from "./tls/hub-tls.js";
+
+/** What the agent hub is built from. */
+export interface AgentHubModuleDeps {
+  readonly tlsSource: HubTlsSource;
+  readonly host: string;
+  readonly port: number;
+  readonly clusters: Collection<ClusterDoc>;
+  readonly caStore: Collection<CaDoc>;
+  readonly secrets: SecretBox;
+  readonly timings: HubTimings;
+  readonly registry: Registry;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** Every accepted report, after the live inventory has it (usage history). */
+  readonly onReport?: (clusterId: string, report: NodeReport, at: Date) => void;
+}
+
+/** The running hub and the live state it keeps. */
+export interface AgentHubModule {
+  readonly port: number;
+  /** `sha256:<hex>` agents pin; undefined when the hub runs plaintext. */
+  readonly caHash: string | undefined;
+  readonly sessions: SessionRegistry;
+  readonly inventory: LiveInventory;
+  /** Ends a cluster's session (it was deleted) and drops its figures. */
+  evict(clusterId: string, reason: string): void;
+  /** Ends every stream with UNAVAILABLE (agents redial) and stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the agent hub: TLS material, authentication, sessions, presence
+ * and the live inventory, wired around the gRPC server. After a restart it
+ * marks clusters whose agent has not come back within the read deadline
+ * Disconnected.
+ */
+export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubModule> {
+  const { log } = deps;
+  const tls = await resolveHubTls(deps.tlsSource, deps.caStore, deps.secrets);
+  if (tls.caHash) log.info({ caHash: tls.caHash }, "agent hub CA (agents pin it with --ca-hash)");
+  else log.warn("SO_INSECURE: the agent hub serves plaintext gRPC; agents must use --insecure");
+
+  const sessions = new SessionRegistry();
+  const inventory = new LiveInventory();
+  const presence = new ClusterPresence(deps.clusters, deps.now, log);
+  const metrics = createHubMetrics(deps.registry, sessions);
+  let stopping = false;
+  const server = await startHubServer(
+    {
+      auth: new AgentAuthenticator({ clusters: deps.clusters, now: deps.now }),
+      registry: sessions,
+      presence,
+      inventory,
+      timings: deps.timings,
+      log: log.child({ component: "hub" }),
+      now: deps.now,
+      isStopping: () => stopping,
+      ...(deps.onReport ? { onReport: deps.onReport } : {}),
+      onReportHandled: metrics.reportHandled,
+    },
+    { host: deps.host, port: deps.port, tls: tls.tls, log },
+  );
+  const sweep = setTimeout(() => {
+    presence
+      .sweep((id) => sessions.has(id))
+      .catch((err: unknown) => log.error({ err }, "presence sweep failed"));
+  }, deps.timings.readDeadlineMs);
+  sweep.unref();
+
+  return {
+    port: server.port,
+    caHash: tls.caHash,
+    sessions,
+    inventory,
+    evict(clusterId, reason) {
+      sessions.get(clusterId)?.fail({ code: status.PERMISSION_DENIED, details: reason });
+      inventory.forget(clusterId);
+    },
+    async close() {
+      stopping = true;
+      clearTimeout(sweep);
+      // Ending streams with UNAVAILABLE tells agents to redial (with backoff) at once.
+      for (const s of sessions.all())
+        s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
+      await server.close();
+    },
+  };
+}
