@@ -56,7 +56,11 @@ test("usage: CPU and memory from metrics.k8s.io, traffic rates from two kubelet 
   t.true(node.usage.networkRxBytesPerSecond >= 0);
   t.true(node.usage.filesystemCapacityBytes > node.usage.filesystemUsedBytes);
   t.deepEqual(node.usage.unavailable, {});
-  t.is(node.net.rxBytesPerSecond, node.usage.networkRxBytesPerSecond, "the original API's net figures");
+  t.is(
+    node.net.rxBytesPerSecond,
+    node.usage.networkRxBytesPerSecond,
+    "the original API's net figures",
+  );
 
   // Host mode: the cluster view carries the machine's own figures from systeminformation.
   const host = (await hub.api("GET", `/clusters/${uid}`)).body.host;

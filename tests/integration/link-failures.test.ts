@@ -106,15 +106,22 @@ test("a half-open connection is detected by both ends within the read deadline",
   await eventually(() => agent.link.state === "connected", "connected");
   const before = agent.link.attempts;
 
-  proxy.freezeExisting(); // bytes vanish, no FIN, no RST
+  // Bytes vanish both ways, no FIN, no RST, and redials hang the same way.
+  proxy.freezeAll();
   const frozenAt = Date.now();
   await eventually(
     async () => (await hub.api("GET", `/clusters/${uid}`)).body.status === "Disconnected",
     "hub marks the cluster Disconnected",
     6_000,
   );
-  await eventually(() => agent.link.attempts > before, "agent redials", 6_000);
+  await eventually(
+    () => agent.link.attempts > before,
+    "agent gives up on the stream and redials",
+    6_000,
+  );
   t.true(Date.now() - frozenAt < 6_000, "within a few read deadlines (1.5 s here)");
+
+  proxy.thaw();
   await eventually(
     async () => (await hub.api("GET", `/clusters/${uid}`)).body.status === "Enabled",
     "Enabled again",
@@ -280,4 +287,28 @@ test("a newer connection for the same cluster replaces the older one", async (t)
   newer.stream.cancel();
   older.close();
   newer.close();
+});
+
+test("regression: a stream that dies right after Welcome does not redial in a tight loop", async (t) => {
+  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  t.teardown(() => hub.close());
+  const { uid, token } = await hub.createCluster("flapping");
+  // The hub rejects this report (bad node name), so every stream ends just after Welcome.
+  const { StaticReports } = await import("../support/link-harness.js");
+  const { Backoff } = await import("@smart-orchestrator/shared");
+  const agent = startLink({
+    hub: hub.hubAddress,
+    token,
+    insecure: true,
+    reports: new StaticReports(sampleReport("Bad_Name")),
+    backoff: new Backoff({ initialMs: 200, maxMs: 2_000, random: () => 1 }),
+  });
+  t.teardown(() => agent.stop());
+  await eventually(() => agent.link.attempts >= 1, "first attempt");
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 3_000));
+  const attempts = agent.link.attempts;
+  // Waits of 0.2, 0.4, 0.8, 1.6 s fit about four redials in 3 s; a reset on every Welcome would allow ~15.
+  t.true(attempts <= 6, `${attempts} attempts in ${Date.now() - started} ms`);
+  t.is((await hub.api("GET", `/clusters/node/${uid}`)).body.length, 0);
 });

@@ -42,19 +42,15 @@ export class FreezableProxy {
     return this.port;
   }
 
-  /** Drops traffic on the connections open now, without closing them; new connections flow. */
-  freezeExisting(): Set<Socket> {
-    const frozen = new Set(this.#sockets);
-    for (const s of frozen) {
-      s.removeAllListeners("data");
-      s.pause();
-    }
-    return frozen;
-  }
-
   /** Drops all traffic, on open and new connections. */
   freezeAll(): void {
     this.#frozen = true;
+  }
+
+  /** Lets traffic flow again; connections that lost bytes meanwhile are cut, as their framing is broken. */
+  thaw(): void {
+    this.#frozen = false;
+    this.cutAll();
   }
 
   /** Cuts every open connection (a killed stream). */

@@ -70,7 +70,8 @@ export class ClusterPresence {
     for (const c of await this.#clusters.find({ status: "Enabled" })) {
       if (isLive(c._id)) continue;
       await this.disconnected(c._id, "no agent connected since the hub restarted");
-      n++;
+      // Each write is a synchronous commit on SQLite: yield so sessions keep being served.
+      if (++n % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     return n;
   }

@@ -50,7 +50,13 @@ export class HostSampler {
       if (fs) {
         this.#filesystems = fs
           .filter((f) => !virtualFs.test(f.type) && f.size > 0)
-          .map((f) => ({ mount: f.mount, type: f.type, sizeBytes: f.size, usedBytes: f.used }));
+          .map((f) => ({
+            mount: f.mount,
+            type: f.type,
+            // uint64 on the wire: a fractional value would fail to encode.
+            sizeBytes: Math.round(f.size),
+            usedBytes: Math.round(f.used),
+          }));
         this.#fsAt = now;
       }
     }
@@ -77,9 +83,9 @@ export class HostSampler {
       hostname: hostname(),
       cpuPercent: load?.currentLoad ?? 0,
       load1: loadavg()[0] ?? 0,
-      memoryTotalBytes: mem?.total ?? 0,
+      memoryTotalBytes: Math.round(mem?.total ?? 0),
       // "active" excludes buffers/cache, the figure that means memory pressure.
-      memoryUsedBytes: mem?.active ?? 0,
+      memoryUsedBytes: Math.round(mem?.active ?? 0),
       filesystems: this.#filesystems,
       interfaces,
       ...(temperature !== undefined ? { temperatureCelsius: temperature } : {}),

@@ -126,9 +126,9 @@ export class UsageCollector {
       return;
     }
     const fs = summary.node?.fs;
-    if (fs?.usedBytes !== undefined) u.filesystemUsedBytes = fs.usedBytes;
+    if (fs?.usedBytes !== undefined) u.filesystemUsedBytes = Math.round(fs.usedBytes);
     else u.unavailable.filesystem_used_bytes = "summary has no node.fs";
-    if (fs?.capacityBytes !== undefined) u.filesystemCapacityBytes = fs.capacityBytes;
+    if (fs?.capacityBytes !== undefined) u.filesystemCapacityBytes = Math.round(fs.capacityBytes);
     const net = summary.node?.network;
     const rx = net?.rxBytes ?? sum(net?.interfaces, "rxBytes");
     const tx = net?.txBytes ?? sum(net?.interfaces, "txBytes");

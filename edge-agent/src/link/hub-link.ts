@@ -48,6 +48,12 @@ export interface HubLinkOptions {
   readonly backoff?: Backoff;
   /** Read deadline before the first Welcome tells the real one (default 30 s). */
   readonly readDeadlineMs?: number;
+  /**
+   * A stream must stay up this long before the backoff starts over (default
+   * 10 s): resetting on Welcome alone let a stream that dies right after it
+   * (say, a report the hub rejects) redial in a tight loop.
+   */
+  readonly healthyAfterMs?: number;
   /** Extra channel options (benchmarks set `grpc.use_local_subchannel_pool`). */
   readonly channelOptions?: ChannelOptions;
   readonly onState?: (state: LinkState, detail: string) => void;
@@ -142,9 +148,16 @@ export class HubLink {
     let unsubscribe: (() => void) | undefined;
     let deadline: NodeJS.Timeout | undefined;
     let over = false;
+    let welcomedAt: number | undefined;
     const finish = (why: string) => {
       if (over) return;
       over = true;
+      if (
+        welcomedAt !== undefined &&
+        Date.now() - welcomedAt >= (this.#o.healthyAfterMs ?? 10_000)
+      ) {
+        this.#backoff.reset();
+      }
       clearTimeout(deadline);
       clearInterval(reportTimer);
       unsubscribe?.();
@@ -177,7 +190,7 @@ export class HubLink {
           this.clusterId = w.clusterId;
           if (w.credential) this.#adopt(w.clusterId, w.credential);
           this.#preferToken = false;
-          this.#backoff.reset();
+          welcomedAt = Date.now();
           this.#setState("connected", `cluster ${w.clusterId}`);
           sendReport();
           reportTimer = setInterval(sendReport, w.reportIntervalMs || 10_000);
