@@ -154,30 +154,24 @@ function startSession(
 
   deps.registry.attach(session);
   session.start();
-  deps.presence.connected(clusterId, hello).then(
-    () => {
-      session.send({
-        body: {
-          $case: "welcome",
-          value: {
-            clusterId,
-            credential: identity.issuedCredential ?? "",
-            reportIntervalMs: deps.timings.reportIntervalMs,
-            pingIntervalMs: deps.timings.pingIntervalMs,
-            readDeadlineMs: deps.timings.readDeadlineMs,
-          },
-        },
-      });
-      deps.onSessionStart?.(session);
+  // Welcome goes out at once; the status write is queued (ClusterPresence) so a
+  // fleet's first connections do not wait on, or starve behind, store commits.
+  session.send({
+    body: {
+      $case: "welcome",
+      value: {
+        clusterId,
+        credential: identity.issuedCredential ?? "",
+        reportIntervalMs: deps.timings.reportIntervalMs,
+        pingIntervalMs: deps.timings.pingIntervalMs,
+        readDeadlineMs: deps.timings.readDeadlineMs,
+      },
     },
-    (err: unknown) => {
-      log.error({ err }, "could not record the connection");
-      session.fail({
-        code: status.UNAVAILABLE,
-        details: "the hub could not record the connection; retry",
-      });
-    },
-  );
+  });
+  deps.onSessionStart?.(session);
+  deps.presence.connected(clusterId, hello).catch((err: unknown) => {
+    log.error({ err }, "could not record the connection");
+  });
   return session;
 }
 

@@ -2,14 +2,27 @@ import type { Hello, Logger } from "@smart-orchestrator/shared";
 import type { ClusterDoc, ClusterStatus } from "../clusters/cluster-doc.js";
 import { type Collection, updateWithRetry } from "../store/store.js";
 
+interface Pending {
+  op: () => Promise<void>;
+  readonly waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
+
 /**
  * Writes a cluster's connection status to the store, only when it changes:
  * Enabled while an agent is connected, Disconnected once its session ends.
+ *
+ * Writes go through one queue that keeps only the newest change per cluster
+ * and yields to the event loop between batches: on SQLite each commit blocks
+ * for 1-3 ms, and a fleet's first connections (thousands at once) must not
+ * starve the sessions that are already up.
  */
 export class ClusterPresence {
   readonly #clusters: Collection<ClusterDoc>;
   readonly #now: () => Date;
   readonly #log: Logger;
+  readonly #queue = new Map<string, Pending>();
+  #running = false;
+  #draining: Promise<void> = Promise.resolve();
 
   constructor(clusters: Collection<ClusterDoc>, now: () => Date, log: Logger) {
     this.#clusters = clusters;
@@ -17,8 +30,59 @@ export class ClusterPresence {
     this.#log = log;
   }
 
-  /** An agent said Hello: record what it runs and mark the cluster Enabled. */
-  async connected(clusterId: string, hello: Hello): Promise<void> {
+  /** An agent said Hello: record what it runs and mark the cluster Enabled. Resolves once written. */
+  connected(clusterId: string, hello: Hello): Promise<void> {
+    return this.#enqueue(clusterId, () => this.#writeConnected(clusterId, hello));
+  }
+
+  /** The cluster's session ended: mark it Disconnected with the reason. Resolves once written. */
+  disconnected(clusterId: string, reason: string): Promise<void> {
+    return this.#enqueue(clusterId, () => this.#writeDisconnected(clusterId, reason));
+  }
+
+  /** Resolves when every queued write is done. */
+  async flush(): Promise<void> {
+    while (this.#running) await this.#draining;
+  }
+
+  #enqueue(clusterId: string, op: () => Promise<void>): Promise<void> {
+    const pending = this.#queue.get(clusterId);
+    const entry: Pending = pending ?? { op, waiters: [] };
+    entry.op = op;
+    if (!pending) this.#queue.set(clusterId, entry);
+    const done = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject }));
+    if (!this.#running) {
+      this.#running = true;
+      this.#draining = this.#drain();
+    }
+    return done;
+  }
+
+  async #drain(): Promise<void> {
+    // Start on the next turn, so changes made in the same turn coalesce.
+    await new Promise((resolve) => setImmediate(resolve));
+    let written = 0;
+    for (;;) {
+      const next = this.#queue.entries().next();
+      if (next.done) {
+        // Cleared in the same synchronous step as the emptiness check, so an
+        // enqueue after this point starts a new drain.
+        this.#running = false;
+        return;
+      }
+      const [clusterId, entry] = next.value;
+      this.#queue.delete(clusterId);
+      try {
+        await entry.op();
+        for (const w of entry.waiters) w.resolve();
+      } catch (err) {
+        for (const w of entry.waiters) w.reject(err);
+      }
+      if (++written % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async #writeConnected(clusterId: string, hello: Hello): Promise<void> {
     const at = this.#now().toISOString();
     await updateWithRetry(this.#clusters, clusterId, (c) => {
       const same =
@@ -44,8 +108,7 @@ export class ClusterPresence {
     this.#log.info({ clusterId, agentVersion: hello.agentVersion }, "cluster connected");
   }
 
-  /** The cluster's session ended: mark it Disconnected with the reason. */
-  async disconnected(clusterId: string, reason: string): Promise<void> {
+  async #writeDisconnected(clusterId: string, reason: string): Promise<void> {
     const at = this.#now().toISOString();
     await updateWithRetry(this.#clusters, clusterId, (c) =>
       c.status === "Disconnected"
@@ -69,9 +132,11 @@ export class ClusterPresence {
     let n = 0;
     for (const c of await this.#clusters.find({ status: "Enabled" })) {
       if (isLive(c._id)) continue;
-      await this.disconnected(c._id, "no agent connected since the hub restarted");
-      // Each write is a synchronous commit on SQLite: yield so sessions keep being served.
-      if (++n % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Queued, so the writes yield to the sessions being served meanwhile.
+      void this.disconnected(c._id, "no agent connected since the hub restarted").catch(
+        () => undefined,
+      );
+      n++;
     }
     return n;
   }

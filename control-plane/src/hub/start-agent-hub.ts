@@ -98,6 +98,8 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       for (const s of sessions.all())
         s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
       await server.close();
+      // Queued status writes finish before the store closes.
+      await presence.flush();
     },
   };
 }
