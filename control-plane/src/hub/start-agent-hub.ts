@@ -14,6 +14,14 @@ import { SessionRegistry } from "./session-registry.js";
 import type { CaDoc } from "./tls/hub-ca.js";
 import { type HubTlsSource, resolveHubTls } from "./tls/hub-tls.js";
 
+/**
+ * After a restart, agents come back over their backoff window (full jitter,
+ * 30 s cap), so clusters are declared Disconnected only past twice that:
+ * sweeping earlier marked thousands of returning clusters Disconnected and
+ * then Enabled again, two store writes each during the reconnect burst.
+ */
+const sweepGraceMs = 60_000;
+
 /** What the agent hub is built from. */
 export interface AgentHubModuleDeps {
   readonly tlsSource: HubTlsSource;
@@ -46,8 +54,8 @@ export interface AgentHubModule {
 /**
  * Starts the agent hub: TLS material, authentication, sessions, presence
  * and the live inventory, wired around the gRPC server. After a restart it
- * marks clusters whose agent has not come back within the read deadline
- * Disconnected.
+ * marks clusters whose agent has not come back within the read deadline plus
+ * a minute Disconnected.
  */
 export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubModule> {
   const { log } = deps;
@@ -79,7 +87,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
     presence
       .sweep((id) => sessions.has(id))
       .catch((err: unknown) => log.error({ err }, "presence sweep failed"));
-  }, deps.timings.readDeadlineMs);
+  }, deps.timings.readDeadlineMs + sweepGraceMs);
   sweep.unref();
 
   return {

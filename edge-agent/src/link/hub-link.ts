@@ -50,7 +50,7 @@ export interface HubLinkOptions {
   readonly readDeadlineMs?: number;
   /**
    * A stream must stay up this long before the backoff starts over (default
-   * 10 s): resetting on Welcome alone let a stream that dies right after it
+   * 5 s): resetting on Welcome alone let a stream that dies right after it
    * (say, a report the hub rejects) redial in a tight loop.
    */
   readonly healthyAfterMs?: number;
@@ -154,7 +154,7 @@ export class HubLink {
       over = true;
       if (
         welcomedAt !== undefined &&
-        Date.now() - welcomedAt >= (this.#o.healthyAfterMs ?? 10_000)
+        Date.now() - welcomedAt >= (this.#o.healthyAfterMs ?? 5_000)
       ) {
         this.#backoff.reset();
       }
