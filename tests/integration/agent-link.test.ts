@@ -96,6 +96,10 @@ test("the saved credential is used after a restart of the agent; the token is th
   t.is(again.link.clusterId, uid);
 
   // The credential has been used, so the join token no longer works.
+  await eventually(
+    async () => (await hub.api("GET", `/clusters/${uid}`)).body.joinTokenExpiresAt === undefined,
+    "first credential use recorded",
+  );
   const late = startLink({
     hub: `localhost:${hub.plane.grpcPort}`,
     token,

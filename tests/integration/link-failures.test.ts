@@ -166,6 +166,11 @@ test("a token is refused once the credential has been used", async (t) => {
   const use = rawStream(hub.hubAddress, second.credential, uid);
   use.stream.write({ body: { $case: "hello", value: hello } });
   await eventually(() => use.received.some((m) => m.body?.$case === "welcome"), "credential works");
+  // The first use is recorded with the status write (queued); the view drops the token expiry then.
+  await eventually(
+    async () => (await hub.api("GET", `/clusters/${uid}`)).body.joinTokenExpiresAt === undefined,
+    "first credential use recorded",
+  );
   use.stream.cancel();
   use.close();
   const late = rawStream(hub.hubAddress, token);

@@ -9,6 +9,8 @@ export interface AgentIdentity {
   readonly clusterId: string;
   /** Set when the stream joined with a token: the new credential to hand over in Welcome. */
   readonly issuedCredential?: string;
+  /** Set on a credential's first use: record it (spending the join token) if the hash is still this one. */
+  readonly spendsCredentialHash?: string;
 }
 
 /** What {@link AgentAuthenticator} is built from. */
@@ -115,18 +117,11 @@ export class AgentAuthenticator {
     if (!cluster?.credentialHash || !secretMatches(credential, cluster.credentialHash)) {
       throw new AppError(ErrorCode.Unauthenticated, "unknown or revoked cluster credential");
     }
-    if (!cluster.credentialUsedAt) {
-      // First use of the credential spends the join token (a credential used once proves Welcome arrived).
-      await updateWithRetry(this.#d.clusters, clusterId, (current) =>
-        current.credentialUsedAt || current.credentialHash !== cluster.credentialHash
-          ? undefined
-          : {
-              ...current,
-              credentialUsedAt: this.#d.now().toISOString(),
-              updatedAt: this.#d.now().toISOString(),
-            },
-      );
-    }
+    // The first use of a credential spends the join token (it proves Welcome
+    // arrived). It is recorded with the connection's status write, one queued
+    // store write instead of a synchronous one before Welcome.
+    if (!cluster.credentialUsedAt)
+      return { clusterId, spendsCredentialHash: cluster.credentialHash };
     return { clusterId };
   }
 }

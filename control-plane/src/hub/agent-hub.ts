@@ -169,7 +169,7 @@ function startSession(
     },
   });
   deps.onSessionStart?.(session);
-  deps.presence.connected(clusterId, hello).catch((err: unknown) => {
+  deps.presence.connected(clusterId, hello, identity.spendsCredentialHash).catch((err: unknown) => {
     log.error({ err }, "could not record the connection");
   });
   return session;

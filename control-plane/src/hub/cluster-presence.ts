@@ -30,9 +30,15 @@ export class ClusterPresence {
     this.#log = log;
   }
 
-  /** An agent said Hello: record what it runs and mark the cluster Enabled. Resolves once written. */
-  connected(clusterId: string, hello: Hello): Promise<void> {
-    return this.#enqueue(clusterId, () => this.#writeConnected(clusterId, hello));
+  /**
+   * An agent said Hello: record what it runs and mark the cluster Enabled.
+   * With `spendsCredentialHash`, also record the credential's first use
+   * (which spends the join token) in the same write. Resolves once written.
+   */
+  connected(clusterId: string, hello: Hello, spendsCredentialHash?: string): Promise<void> {
+    return this.#enqueue(clusterId, () =>
+      this.#writeConnected(clusterId, hello, spendsCredentialHash),
+    );
   }
 
   /** The cluster's session ended: mark it Disconnected with the reason. Resolves once written. */
@@ -82,10 +88,12 @@ export class ClusterPresence {
     }
   }
 
-  async #writeConnected(clusterId: string, hello: Hello): Promise<void> {
+  async #writeConnected(clusterId: string, hello: Hello, spends?: string): Promise<void> {
     const at = this.#now().toISOString();
     await updateWithRetry(this.#clusters, clusterId, (c) => {
+      const spend = spends !== undefined && !c.credentialUsedAt && c.credentialHash === spends;
       const same =
+        !spend &&
         c.status === "Enabled" &&
         c.agentVersion === hello.agentVersion &&
         c.kubernetesVersion === hello.kubernetesVersion &&
@@ -101,6 +109,7 @@ export class ClusterPresence {
         distribution: hello.distribution || "other",
         ...(hello.cni && !c.cni ? { cni: hello.cni } : {}),
         architectures: [...hello.architectures],
+        ...(spend ? { credentialUsedAt: at } : {}),
         lastSeenAt: at,
         updatedAt: at,
       };
