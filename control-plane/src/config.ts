@@ -2,8 +2,8 @@ import { hostname } from "node:os";
 import {
   invalidSetting as invalid,
   type LogLevel,
-  logLevels,
   parseBoolSetting,
+  parseLogLevelSetting,
   readSettings,
   type SettingSpec,
   settingsHelp,
@@ -102,11 +102,7 @@ export function loadConfig(
   if (authMode !== "token" && authMode !== "none") {
     throw invalid(auth.source, `must be "token" or "none", got "${authMode}"`);
   }
-  const level = raw("logLevel");
-  const logLevel = level.value ?? "info";
-  if (!(logLevels as readonly string[]).includes(logLevel)) {
-    throw invalid(level.source, `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
-  }
+  const logLevel = parseLogLevelSetting(raw("logLevel"));
   const adminToken = raw("adminToken");
   if (adminToken.value !== undefined && adminToken.value.length < 16) {
     throw invalid(adminToken.source, "must be at least 16 characters");
@@ -155,7 +151,7 @@ export function loadConfig(
     auth: authMode,
     masterKey: masterKey.value,
     publicUrl: url.replace(/\/+$/, ""),
-    logLevel: logLevel as LogLevel,
+    logLevel,
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
     helmBin: raw("helmBin").value,

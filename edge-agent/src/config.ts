@@ -1,8 +1,8 @@
 import {
   invalidSetting as invalid,
   type LogLevel,
-  logLevels,
   parseBoolSetting as parseBool,
+  parseLogLevelSetting,
   readSettings,
   type SettingSpec,
   settingsHelp,
@@ -121,11 +121,7 @@ export function loadAgentConfig(
   if (!insecure && caHash.value === undefined) {
     throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
   }
-  const level = raw("logLevel");
-  const logLevel = level.value ?? "info";
-  if (!(logLevels as readonly string[]).includes(logLevel)) {
-    throw invalid(level.source, `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
-  }
+  const logLevel = parseLogLevelSetting(raw("logLevel"));
   const namespace = raw("namespace").value ?? "smart-orchestrator";
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     throw invalid("--namespace", `must be a DNS-1123 label, got "${namespace}"`);
@@ -139,7 +135,7 @@ export function loadAgentConfig(
     kubeconfig: raw("kubeconfig").value,
     simulate: raw("simulate").value,
     namespace,
-    logLevel: logLevel as LogLevel,
+    logLevel,
     statsSource,
     kubeletInsecureTls,
     managed,

@@ -22,6 +22,12 @@ export {
   toScaled,
 } from "./quantity.js";
 export type { RawSetting, SettingSpec } from "./settings.js";
-export { invalidSetting, parseBoolSetting, readSettings, settingsHelp } from "./settings.js";
+export {
+  invalidSetting,
+  parseBoolSetting,
+  parseLogLevelSetting,
+  readSettings,
+  settingsHelp,
+} from "./settings.js";
 export { spkiHash } from "./spki-hash.js";
 export { compatibleApiVersion, version } from "./version.js";

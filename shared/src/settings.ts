@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from "./app-error.js";
+import { type LogLevel, logLevels } from "./logger.js";
 
 /** One configuration setting: its environment variable, its flag and its help line. */
 export interface SettingSpec {
@@ -64,6 +65,15 @@ export function parseBoolSetting(input: RawSetting, fallback = false): boolean {
     throw invalidSetting(input.source, `must be true or false, got "${input.value}"`);
   }
   return v === "true" || v === "1";
+}
+
+/** Reads a pino log level (default `info`); anything else throws naming the source. */
+export function parseLogLevelSetting(input: RawSetting): LogLevel {
+  const level = input.value ?? "info";
+  if (!(logLevels as readonly string[]).includes(level)) {
+    throw invalidSetting(input.source, `must be one of ${logLevels.join(", ")}, got "${level}"`);
+  }
+  return level as LogLevel;
 }
 
 /** The error for a bad setting: "<source> <reason>", with the field named. */

@@ -1,0 +1,55 @@
+import test from "ava";
+import { loadAgentConfig } from "./config.js";
+
+const base = ["--hub", "hub.example.com:8443", "--ca-hash", `sha256:${"a".repeat(64)}`];
+
+test("defaults and flags", (t) => {
+  const c = loadAgentConfig({}, [
+    ...base,
+    "--token",
+    "abcdef.0123456789abcdef",
+    "--state-dir",
+    "/var/lib/so",
+  ]);
+  t.like(c, {
+    hub: "hub.example.com:8443",
+    token: "abcdef.0123456789abcdef",
+    insecure: false,
+    stateDir: "/var/lib/so",
+    namespace: "smart-orchestrator",
+    logLevel: "info",
+    statsSource: "kubelet",
+    kubeletInsecureTls: false,
+    managed: false,
+  });
+});
+
+test("environment works and flags win; --insecure alone needs no CA hash", (t) => {
+  const c = loadAgentConfig({ SO_HUB: "a:1", SO_LOG_LEVEL: "debug" }, [
+    "--hub",
+    "b:2",
+    "--insecure",
+  ]);
+  t.is(c.hub, "b:2");
+  t.is(c.logLevel, "debug");
+  t.true(c.insecure);
+  t.is(c.caHash, undefined);
+});
+
+test("invalid values name the flag or variable", (t) => {
+  const cases: Array<[Record<string, string>, string[], RegExp]> = [
+    [{}, [], /^SO_HUB is required/],
+    [{}, ["--hub", "no-port"], /^--hub must be host:port/],
+    [{}, ["--hub", "h:1"], /^--ca-hash is required unless --insecure/],
+    [{}, ["--hub", "h:1", "--ca-hash", "md5:abc"], /^--ca-hash must be sha256:<64 hex/],
+    [{}, [...base, "--token", "not-a-token"], /^--token must be a join token/],
+    [{}, [...base, "--stats-source", "magic"], /^--stats-source must be "kubelet" or "proxy"/],
+    [{}, [...base, "--namespace", "Bad_NS"], /^--namespace must be a DNS-1123 label/],
+    [{ SO_INSECURE: "maybe" }, ["--hub", "h:1"], /^SO_INSECURE must be true or false/],
+    [{}, [...base, "--log-level", "loud"], /^--log-level must be one of/],
+    [{}, [...base, "--wat"], /^--wat is not a known flag/],
+  ];
+  for (const [env, argv, message] of cases) {
+    t.throws(() => loadAgentConfig(env, argv), { message }, JSON.stringify({ env, argv }));
+  }
+});
