@@ -50,6 +50,15 @@ async function addCluster(p: TestPlane, name: string, cloud: "true" | "false"): 
   return res.body.uid;
 }
 
+/** `POST /repos/public` with the seed's body; returns the uid. */
+async function addRepo(p: TestPlane, server: HelmRepoServer): Promise<string> {
+  const res = await p.api("POST", "/repos/public", {
+    body: { name: "podinfo", description: "charts", url: server.url },
+  });
+  if (res.status !== 201) throw new Error(`POST /repos/public: ${JSON.stringify(res.body)}`);
+  return res.body.uid;
+}
+
 test('POST /clusters: the seed body with cloud "true"/"false", any CNI and null optionals', async (t) => {
   const p = await plane(t);
   const cloud = await p.api("POST", "/clusters", {
@@ -181,11 +190,7 @@ test("POST /repos/private: {name, description, url, auth:{username, password}}",
 test("GET /repos: a plain array of repositories with uid and _id", async (t) => {
   const p = await plane(t);
   const server = await repoServer(t);
-  const { uid } = (
-    await p.api("POST", "/repos/public", {
-      body: { name: "podinfo", description: "charts", url: server.url },
-    })
-  ).body;
+  const uid = await addRepo(p, server);
   const res = await p.api("GET", "/repos");
   t.is(res.status, 200);
   t.like(res.body, [{ uid, _id: uid, name: "podinfo", url: server.url }]);
@@ -194,11 +199,7 @@ test("GET /repos: a plain array of repositories with uid and _id", async (t) => 
 test("GET /repos/charts/:repositoryId: [{name, versions:[...]}]", async (t) => {
   const p = await plane(t);
   const server = await repoServer(t);
-  const { uid } = (
-    await p.api("POST", "/repos/public", {
-      body: { name: "podinfo", description: "charts", url: server.url },
-    })
-  ).body;
+  const uid = await addRepo(p, server);
   const res = await p.api("GET", `/repos/charts/${uid}`);
   t.is(res.status, 200);
   t.is(res.body[0].name, "podinfo");
@@ -208,9 +209,7 @@ test("GET /repos/charts/:repositoryId: [{name, versions:[...]}]", async (t) => {
 test("POST /repos/update: re-fetches every index, without a body", async (t) => {
   const p = await plane(t);
   const server = await repoServer(t);
-  await p.api("POST", "/repos/public", {
-    body: { name: "podinfo", description: "charts", url: server.url },
-  });
+  await addRepo(p, server);
   const res = await p.api("POST", "/repos/update");
   t.is(res.status, 200, JSON.stringify(res.body));
   t.like(res.body, [{ name: "podinfo", status: "Enabled" }]);
@@ -219,11 +218,7 @@ test("POST /repos/update: re-fetches every index, without a body", async (t) => 
 test("DELETE /repos/:id: the repository goes", async (t) => {
   const p = await plane(t);
   const server = await repoServer(t);
-  const { uid } = (
-    await p.api("POST", "/repos/public", {
-      body: { name: "podinfo", description: "charts", url: server.url },
-    })
-  ).body;
+  const uid = await addRepo(p, server);
   t.is((await p.api("DELETE", `/repos/${uid}`)).status, 204);
   t.deepEqual((await p.api("GET", "/repos")).body, []);
 });
