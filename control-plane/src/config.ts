@@ -46,6 +46,8 @@ export interface ControlPlaneConfig {
   readonly tlsCaFile: string | undefined;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
+  /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
+  readonly allowHttpClusters: boolean;
 }
 
 const options = {
@@ -74,6 +76,12 @@ const options = {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
     help: "agent argv for credential clusters",
+  },
+  allowHttpClusters: {
+    env: "SO_ALLOW_HTTP_CLUSTERS",
+    flag: "--allow-http-clusters",
+    help: "accept http:// servers in registered kubeconfigs (labs only)",
+    boolean: true,
   },
 } as const satisfies Record<keyof ControlPlaneConfig, SettingSpec>;
 
@@ -161,6 +169,7 @@ export function loadConfig(
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
+    allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
   });
 }
 
