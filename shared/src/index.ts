@@ -13,6 +13,7 @@ export {
   isLinkLocalOrMetadataHost,
   toInlineKubeconfig,
 } from "./inline-kubeconfig.js";
+export { maxLinkMessageBytes } from "./link-limits.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";
 export type { ContainerLike, PodLike, PodSpecLike, Requests } from "./pod-requests.js";
