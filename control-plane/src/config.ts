@@ -55,6 +55,8 @@ export interface ControlPlaneConfig {
   readonly tlsCaFile: string | undefined;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
+  /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
+  readonly allowHttpClusters: boolean;
   /** Policy used when a request names none (default traffic-most, as the original). */
   readonly placementPolicy: PlacementPolicy;
   /** Place on forecast p90 usage and mean forecast traffic unless a request says otherwise. */
@@ -91,6 +93,12 @@ const options = {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
     help: "agent argv for credential clusters",
+  },
+  allowHttpClusters: {
+    env: "SO_ALLOW_HTTP_CLUSTERS",
+    flag: "--allow-http-clusters",
+    help: "accept http:// servers in registered kubeconfigs (labs only)",
+    boolean: true,
   },
   placementPolicy: {
     env: "SO_PLACEMENT_POLICY",
@@ -199,6 +207,7 @@ export function loadConfig(
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
+    allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
     placementPolicy: parsePolicy(raw("placementPolicy")),
     predictive: parseBoolSetting(raw("predictive")),
     forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),

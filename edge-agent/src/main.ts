@@ -28,7 +28,8 @@ let kubeConfig: KubeConfig;
 const bootstrap = config.managed ? await readManagedBootstrap(process.stdin) : undefined;
 if (bootstrap) {
   kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(JSON.stringify(bootstrap.kubeconfig));
+  // Only the checked inline fields reach client-node: nothing it could run or read.
+  kubeConfig.loadFromOptions(bootstrap.kubeconfig);
 } else {
   kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
