@@ -14,6 +14,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
+import { loadInstallScript } from "./install/install-script.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -23,6 +24,7 @@ import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
+import { installRoutes } from "./rest/routes/install-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
@@ -115,6 +117,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     });
     const { sessions, inventory } = hub;
 
+    const installScript = loadInstallScript();
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
       hubAddress: hubAddressFrom(
@@ -122,6 +125,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         config.grpcPort === 0 ? hub.port : config.grpcPort,
       ),
       caHash: () => hub.caHash,
+      scriptSha256: () => installScript.sha256,
     };
     const managed = new ManagedAgents({
       clusters: clustersColl,
@@ -132,6 +136,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "managed-agents" }),
       logLevel: config.logLevel,
       now,
+      allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
       clusters: clustersColl,
@@ -139,6 +144,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       secrets,
       endpoint,
       now,
+      allowHttpClusters: config.allowHttpClusters,
       live: (id) => ({
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),
@@ -161,6 +167,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
+      ...installRoutes({ script: installScript }),
     );
     const app = createHttpApp({
       routes,
