@@ -25,6 +25,11 @@ try {
   process.exit(2);
 }
 const log = createLogger({ name: "edge-agent", level: config.logLevel });
+if (process.argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
+  log.warn(
+    "--token is visible to every user in ps; pass the join token in SO_TOKEN or --token-file",
+  );
+}
 
 // --simulate runs the real agent against an in-process Kubernetes API simulator.
 const simulator = config.simulate
