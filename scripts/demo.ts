@@ -120,6 +120,8 @@ for (const [p, setting] of [
 
 const plane = run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
+  // The simulated "legacy-plant" API server speaks plain http.
+  SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
 });
 await waitReady(plane);
