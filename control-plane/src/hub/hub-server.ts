@@ -1,9 +1,9 @@
 import { ServerCredentials as Creds, Server, type ServerCredentials } from "@grpc/grpc-js";
-import { AgentHubService, type Logger } from "@smart-orchestrator/shared";
+import { AgentHubService, type Logger, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import { type AgentHubDeps, createConnectHandler } from "./agent-hub.js";
 
-/** Largest message an agent may send: a 5000-node report fits with room to spare. */
-export const maxAgentMessageBytes = 8 * 1024 * 1024;
+/** Largest message either way on an agent stream (the link-wide limit, 32 MiB). */
+export const maxAgentMessageBytes = maxLinkMessageBytes;
 
 /** TLS material the hub serves: key plus chain (leaf, then CA), PEM. */
 export interface HubTls {
@@ -38,6 +38,7 @@ export async function startHubServer(
 ): Promise<HubServer> {
   const server = new Server({
     "grpc.max_receive_message_length": maxAgentMessageBytes,
+    "grpc.max_send_message_length": maxAgentMessageBytes,
     "grpc.keepalive_time_ms": 20_000,
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
