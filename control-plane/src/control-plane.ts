@@ -2,11 +2,12 @@ import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
+import { ClusterRecords } from "./clusters/cluster-records.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
 import { ManagedAgents } from "./clusters/managed-agents.js";
 import type { ControlPlaneConfig } from "./config.js";
-import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
+import { createEnablers, type Enablers } from "./enablers/create-enablers.js";
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
 import { UsageHistory } from "./history/usage-history.js";
@@ -22,6 +23,7 @@ import { startHttpServer } from "./rest/http-server.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
+import { enablerRoutes } from "./rest/routes/enabler-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
@@ -78,7 +80,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       clusterCollection.name,
       clusterCollection.options,
     );
-    const enablers = await store.collection<EnablerRef>(enablerCollectionName);
+    const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
     const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
 
@@ -100,11 +102,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "history" }),
     });
     history.start();
+    let enablers: Enablers | undefined;
+    const outboxFailed = (err: unknown) => log.error({ err }, "could not record a command result");
     const hub = await startAgentHub({
       tlsSource: config,
       host: config.host,
       port: config.grpcPort,
-      clusters: clustersColl,
+      clusters: clusterRecords,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
       timings: deps.hubTimings ?? defaultHubTimings,
@@ -112,8 +116,36 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       now,
       log,
       onReport: (id, report, at) => history.record(id, report, at),
+      // The enablers are built once the hub's sessions exist; the start-up sweep covers
+      // sessions that start before then.
+      onSessionStart: (session) => void enablers?.outbox.sessionStarted(session),
+      onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
+      onCommandProgress: (id, progress) =>
+        void enablers?.outbox.progress(id, progress).catch(outboxFailed),
     });
     const { sessions, inventory } = hub;
+    enablers = await createEnablers({
+      store,
+      resolver: repos,
+      clusters: {
+        async find(idOrName) {
+          const c = await clusterRecords.findByIdOrName(idOrName);
+          return c
+            ? {
+                id: c._id,
+                name: c.name,
+                ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
+              }
+            : undefined;
+        },
+        isConnected: (id) => sessions.has(id),
+      },
+      sessions,
+      dataDir: config.dataDir,
+      helmBin: config.helmBin,
+      now,
+      log,
+    });
 
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
@@ -134,8 +166,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       now,
     });
     const clusters = new ClusterService({
-      clusters: clustersColl,
-      enablers,
+      clusters: clusterRecords,
+      enablers: enablers.ofCluster,
       secrets,
       endpoint,
       now,
@@ -161,6 +193,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
+      ...enablerRoutes({ enablers: enablers.service, now }),
     );
     const app = createHttpApp({
       routes,
@@ -173,6 +206,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     const http = await startHttpServer(app.callback(), config.host, config.port);
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     await managed.startAll();
+    enablers.start();
 
     return {
       httpPort: http.port,
@@ -182,6 +216,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       generatedAdminToken: admin.generatedToken,
       managedAgents: managed,
       async close() {
+        enablers?.stop();
         await managed.close();
         await Promise.all([http.close(), hub.close()]);
         // Closed buckets still queued are written; the open ones are dropped, by design.

@@ -1,4 +1,9 @@
-import type { CommandProgress, CommandResult, HubMessage, Logger } from "@smart-orchestrator/shared";
+import type {
+  CommandProgress,
+  CommandResult,
+  HubMessage,
+  Logger,
+} from "@smart-orchestrator/shared";
 import { applyMessage, deleteMessage, readProgress, readResult } from "./command-codec.js";
 import type { EnablerDoc } from "./enabler-doc.js";
 import type { EnablerRecords } from "./enabler-records.js";
@@ -131,7 +136,11 @@ export class CommandOutbox {
     const op = doc.pending?.operation;
     if (op === "delete") {
       if (!outcome.ok) {
-        await this.#d.enablers.failed(doc._id, outcome.commandId, `delete failed: ${outcome.message}`);
+        await this.#d.enablers.failed(
+          doc._id,
+          outcome.commandId,
+          `delete failed: ${outcome.message}`,
+        );
         return;
       }
       // Tombstone first: if we stop between the two writes, the record is still there and the
@@ -178,13 +187,22 @@ export class CommandOutbox {
   async #messageFor(doc: EnablerDoc): Promise<HubMessage | undefined> {
     const p = doc.pending;
     if (!p) return undefined;
-    const base = { commandId: p.id, release: doc.name, enablerId: doc._id, namespace: doc.namespace };
+    const base = {
+      commandId: p.id,
+      release: doc.name,
+      enablerId: doc._id,
+      namespace: doc.namespace,
+    };
     if (p.operation === "delete") return deleteMessage(base);
     const revision = p.revision ?? doc.currentRevision;
     const gz = await this.#d.revisions.objectsGz(doc._id, revision);
     if (!gz) {
       // Cannot happen while revisions are written before the enabler points at them.
-      await this.#d.enablers.failed(doc._id, p.id, `revision ${revision} is missing from the store`);
+      await this.#d.enablers.failed(
+        doc._id,
+        p.id,
+        `revision ${revision} is missing from the store`,
+      );
       return undefined;
     }
     return applyMessage({ ...base, revision, objectsGz: gz, timeoutMs: p.timeoutMs });

@@ -129,10 +129,7 @@ export const enablerCollectionName = "enablers";
 export const enablerCollection = {
   name: enablerCollectionName,
   options: {
-    unique: [
-      { field: "releaseKey" },
-      { field: "pendingCommandId", sparse: true },
-    ],
+    unique: [{ field: "releaseKey" }, { field: "pendingCommandId", sparse: true }],
   },
 } as const;
 

@@ -2,7 +2,6 @@ import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import { type Collection, type NewDoc, updateWithRetry } from "../store/store.js";
 import {
   type EnablerDoc,
-  type EnablerOperation,
   type EnablerStatus,
   maxStatusMoves,
   type ObjectStatus,
@@ -64,7 +63,10 @@ export class EnablerRecords {
         throw new AppError(
           ErrorCode.AlreadyExists,
           `an enabler named "${doc.name}" already exists in namespace ${doc.namespace} of this cluster`,
-          { fields: [{ field: "name", reason: "already in use in this cluster and namespace" }], cause: err },
+          {
+            fields: [{ field: "name", reason: "already in use in this cluster and namespace" }],
+            cause: err,
+          },
         );
       }
       throw err;
@@ -78,7 +80,11 @@ export class EnablerRecords {
   async start(
     id: string,
     command: PendingCommand,
-    options: { waitingReason: string | undefined; revision?: RevisionSummary; changes?: UpgradeChanges },
+    options: {
+      waitingReason: string | undefined;
+      revision?: RevisionSummary;
+      changes?: UpgradeChanges;
+    },
   ): Promise<EnablerDoc> {
     const updated = await updateWithRetry(this.#docs, id, (doc) => {
       assertIdle(doc);
@@ -109,7 +115,11 @@ export class EnablerRecords {
     await updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== commandId || doc.status !== "Pending") return undefined;
       const op = doc.pending.operation;
-      return this.#moved(doc, statusOfOperation[op], `${statusOfOperation[op].toLowerCase()} on the cluster`);
+      return this.#moved(
+        doc,
+        statusOfOperation[op],
+        `${statusOfOperation[op].toLowerCase()} on the cluster`,
+      );
     });
   }
 
@@ -128,19 +138,39 @@ export class EnablerRecords {
   }
 
   /** The agent applied the revision and everything is ready. */
-  async applied(id: string, commandId: string, revision: number, objects: readonly ObjectStatus[]): Promise<EnablerDoc | undefined> {
+  async applied(
+    id: string,
+    commandId: string,
+    revision: number,
+    objects: readonly ObjectStatus[],
+  ): Promise<EnablerDoc | undefined> {
     return updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== commandId) return undefined;
-      const { pending: _p, pendingCommandId: _c, progress: _g, ...rest } = this.#moved(doc, "Enabled", `revision ${revision} applied and ready`);
+      const {
+        pending: _p,
+        pendingCommandId: _c,
+        progress: _g,
+        ...rest
+      } = this.#moved(doc, "Enabled", `revision ${revision} applied and ready`);
       return { ...rest, appliedRevision: revision, objects: [...objects] };
     });
   }
 
   /** The command failed: `Error` with the agent's reason; the command is done. */
-  async failed(id: string, commandId: string, reason: string, objects?: readonly ObjectStatus[]): Promise<EnablerDoc | undefined> {
+  async failed(
+    id: string,
+    commandId: string,
+    reason: string,
+    objects?: readonly ObjectStatus[],
+  ): Promise<EnablerDoc | undefined> {
     return updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== commandId) return undefined;
-      const { pending: _p, pendingCommandId: _c, progress: _g, ...rest } = this.#moved(doc, "Error", reason);
+      const {
+        pending: _p,
+        pendingCommandId: _c,
+        progress: _g,
+        ...rest
+      } = this.#moved(doc, "Error", reason);
       return { ...rest, ...(objects ? { objects: [...objects] } : {}) };
     });
   }

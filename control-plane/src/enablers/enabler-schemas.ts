@@ -70,7 +70,11 @@ export const CreateEnablerBody = z
   })
   .superRefine((b, ctx) => {
     if (b.helmChart && b.manifests) {
-      ctx.addIssue({ code: "custom", path: ["manifests"], message: "give helmChart or manifests, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["manifests"],
+        message: "give helmChart or manifests, not both",
+      });
     } else if (!b.helmChart && !b.manifests) {
       ctx.addIssue({ code: "custom", path: ["helmChart"], message: "required (or manifests)" });
     }
@@ -87,7 +91,11 @@ export type CreateEnablerInput = z.output<typeof CreateEnablerBody>;
 export const UpgradeEnablerBody = z
   .strictObject({
     values: Values.nullish().describe("replaces the previous values when given; kept when omitted"),
-    version: z.string().max(128).nullish().describe("exact or range; the previous range when omitted"),
+    version: z
+      .string()
+      .max(128)
+      .nullish()
+      .describe("exact or range; the previous range when omitted"),
     timeout: GoDuration.optional(),
     manifests: Manifests.optional(),
   })
@@ -143,7 +151,11 @@ export const EnablerDetailView = EnablerView.extend({
   currentRevision: z.number().int(),
   appliedRevision: z.number().int().optional(),
   operation: z
-    .object({ name: z.enum(["deploy", "upgrade", "delete"]), revision: z.number().int().optional(), since: z.string() })
+    .object({
+      name: z.enum(["deploy", "upgrade", "delete"]),
+      revision: z.number().int().optional(),
+      since: z.string(),
+    })
     .optional()
     .describe("the operation in flight"),
   revisions: z.array(

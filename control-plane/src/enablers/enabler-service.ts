@@ -13,7 +13,12 @@ import type {
 } from "./enabler-schemas.js";
 import { toEnablerDetail, toEnablerView } from "./enabler-views.js";
 import { parseGoDuration } from "./go-duration.js";
-import type { BuiltRelease, ReleaseBuilder, ReleaseSource, TargetCluster } from "./release-builder.js";
+import type {
+  BuiltRelease,
+  ReleaseBuilder,
+  ReleaseSource,
+  TargetCluster,
+} from "./release-builder.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { TombstoneStore } from "./tombstone-store.js";
 
@@ -30,7 +35,13 @@ export interface ClusterDirectory {
  * does, {@link noAutomaticPlacement} refuses.
  */
 export interface ClusterChooser {
-  choose(request: { readonly policy?: string; readonly objectsGz: Buffer }): Promise<TargetCluster>;
+  choose(request: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly policy?: string;
+    /** What will be deployed; render it per candidate with the ReleaseBuilder to read requests. */
+    readonly source: ReleaseSource;
+  }): Promise<TargetCluster>;
 }
 
 /** The chooser used until the scheduler lands: `auto: true` gets a 400 naming `auto`. */
@@ -38,7 +49,9 @@ export const noAutomaticPlacement: ClusterChooser = {
   choose() {
     const reason = "automatic placement is not available yet; name a cluster and set auto to false";
     return Promise.reject(
-      new AppError(ErrorCode.InvalidArgument, `auto: ${reason}`, { fields: [{ field: "auto", reason }] }),
+      new AppError(ErrorCode.InvalidArgument, `auto: ${reason}`, {
+        fields: [{ field: "auto", reason }],
+      }),
     );
   },
 };
@@ -90,12 +103,18 @@ export class EnablerService {
   async create(input: CreateEnablerInput, receivedAt: Date): Promise<{ uid: string }> {
     const policy = input.placementPolicy ?? input.placement_policy ?? input.PlacementPolicy;
     const source = sourceOf(input.helmChart, input.manifests, input.version, input.values ?? {});
-    const cluster = input.auto ? await this.#choose(input, policy) : await this.#cluster(input.cluster ?? "");
+    const cluster = input.auto
+      ? await this.#choose(input, policy)
+      : await this.#cluster(input.cluster ?? "");
     const key = releaseKeyOf(cluster.id, input.namespace, input.name);
     if ((await this.#d.records.list({ cluster: cluster.id })).some((e) => e.releaseKey === key)) {
       throw nameTaken(input.name, input.namespace);
     }
-    const built = await this.#d.builder.build(source, { cluster, name: input.name, namespace: input.namespace });
+    const built = await this.#d.builder.build(source, {
+      cluster,
+      name: input.name,
+      namespace: input.namespace,
+    });
     const id = randomUUID();
     const timeoutMs = parseGoDuration(input.timeout) ?? 300_000;
     const summary = await this.#writeRevision(id, 1, built);
@@ -134,12 +153,16 @@ export class EnablerService {
   /** `POST /enabler/upgrade/:id`: a new revision; given values replace, omitted ones are kept. */
   async upgrade(id: string, input: UpgradeEnablerInput): Promise<EnablerDetailView> {
     const doc = await this.#require(id);
-    const cluster = (await this.#d.clusters.find(doc.cluster)) ?? { id: doc.cluster, name: doc.cluster };
+    const cluster = (await this.#d.clusters.find(doc.cluster)) ?? {
+      id: doc.cluster,
+      name: doc.cluster,
+    };
     const next = doc.currentRevision + 1;
     let built: BuiltRelease;
     const changes: { -readonly [K in keyof UpgradeChanges]: UpgradeChanges[K] } = {};
     if (doc.helmChart) {
-      if (input.manifests) throw fieldError("manifests", "this enabler is a Helm chart; give values or version");
+      if (input.manifests)
+        throw fieldError("manifests", "this enabler is a Helm chart; give values or version");
       const values = input.values ?? doc.values;
       const versionSpec = input.version ?? doc.versionSpec;
       built = await this.#d.builder.build(
@@ -149,8 +172,10 @@ export class EnablerService {
       changes.values = values;
       if (versionSpec) changes.versionSpec = versionSpec;
     } else {
-      if (input.values) throw fieldError("values", "this enabler is made of manifests; give manifests");
-      if (input.version) throw fieldError("version", "this enabler is made of manifests; give manifests");
+      if (input.values)
+        throw fieldError("values", "this enabler is made of manifests; give manifests");
+      if (input.version)
+        throw fieldError("version", "this enabler is made of manifests; give manifests");
       built = input.manifests
         ? await this.#d.builder.build(sourceOf(undefined, input.manifests, undefined, {}), {
             cluster,
@@ -200,7 +225,10 @@ export class EnablerService {
         message: `enabler ${doc.name} removed; its objects are deleted from the cluster when the agent takes the queued delete`,
       };
     }
-    const cluster = (await this.#d.clusters.find(doc.cluster)) ?? { id: doc.cluster, name: doc.cluster };
+    const cluster = (await this.#d.clusters.find(doc.cluster)) ?? {
+      id: doc.cluster,
+      name: doc.cluster,
+    };
     const settled = this.#settled(id);
     try {
       await this.#d.records.start(id, this.#command("delete", doc.timeoutMs), {
@@ -227,7 +255,9 @@ export class EnablerService {
   async listForCluster(idOrName: string): Promise<EnablerView[]> {
     const cluster = await this.#d.clusters.find(idOrName);
     if (!cluster) throw new AppError(ErrorCode.NotFound, `cluster ${idOrName} not found`);
-    return (await this.#d.records.list({ cluster: cluster.id })).map((d) => toEnablerView(d, cluster.name));
+    return (await this.#d.records.list({ cluster: cluster.id })).map((d) =>
+      toEnablerView(d, cluster.name),
+    );
   }
 
   /** `GET /enabler/:id`. */
@@ -291,10 +321,11 @@ export class EnablerService {
   }
 
   async #choose(input: CreateEnablerInput, policy: string | undefined): Promise<TargetCluster> {
-    // The scheduler needs the rendered objects' requests; today's chooser refuses before that.
     return (this.#d.chooser ?? noAutomaticPlacement).choose({
+      name: input.name,
+      namespace: input.namespace,
       ...(policy ? { policy } : {}),
-      objectsGz: Buffer.alloc(0),
+      source: sourceOf(input.helmChart, input.manifests, input.version, input.values ?? {}),
     });
   }
 
@@ -318,12 +349,20 @@ export class EnablerService {
     const gz = await this.#d.revisions.objectsGz(id, revision);
     const doc = await this.#require(id);
     const prev = doc.revisions.find((r) => r.revision === revision);
-    if (!gz || !prev) throw new AppError(ErrorCode.Internal, `revision ${revision} of ${id} is missing`);
+    if (!gz || !prev)
+      throw new AppError(ErrorCode.Internal, `revision ${revision} of ${id} is missing`);
     const renderedBytes = gunzipSync(gz).length;
-    return { packed: { gz, renderedBytes, objectCount: prev.objectCount }, valuesDigest: prev.valuesDigest };
+    return {
+      packed: { gz, renderedBytes, objectCount: prev.objectCount },
+      valuesDigest: prev.valuesDigest,
+    };
   }
 
-  async #writeRevision(id: string, revision: number, built: BuiltRelease): Promise<RevisionSummary> {
+  async #writeRevision(
+    id: string,
+    revision: number,
+    built: BuiltRelease,
+  ): Promise<RevisionSummary> {
     const createdAt = this.#d.now().toISOString();
     const summary: RevisionSummary = {
       revision,
@@ -342,7 +381,11 @@ export class EnablerService {
     return summary;
   }
 
-  #command(operation: PendingCommand["operation"], timeoutMs: number, revision?: number): PendingCommand {
+  #command(
+    operation: PendingCommand["operation"],
+    timeoutMs: number,
+    revision?: number,
+  ): PendingCommand {
     return {
       id: randomUUID(),
       operation,
@@ -365,14 +408,19 @@ function sourceOf(
   version: string | null | undefined,
   values: Record<string, unknown>,
 ): ReleaseSource {
-  if (helmChart) return { type: "chart", ref: helmChart, ...(version ? { versionSpec: version } : {}), values };
+  if (helmChart)
+    return { type: "chart", ref: helmChart, ...(version ? { versionSpec: version } : {}), values };
   const yaml =
-    typeof manifests === "string" ? manifests : (manifests ?? []).map((o) => stringify(o)).join("---\n");
+    typeof manifests === "string"
+      ? manifests
+      : (manifests ?? []).map((o) => stringify(o)).join("---\n");
   return { type: "manifests", yaml };
 }
 
 function fieldError(field: string, reason: string): AppError {
-  return new AppError(ErrorCode.InvalidArgument, `${field}: ${reason}`, { fields: [{ field, reason }] });
+  return new AppError(ErrorCode.InvalidArgument, `${field}: ${reason}`, {
+    fields: [{ field, reason }],
+  });
 }
 
 function nameTaken(name: string, namespace: string): AppError {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { AppError, ErrorCode, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import semver from "semver";
 import type { FetchedChart } from "../charts/chart-fetcher.js";
 import type { KubeObject, RenderedObject, RenderRequest } from "../charts/manifest-renderer.js";
@@ -7,7 +7,7 @@ import { effectiveValues, type Values } from "../charts/values.js";
 import { type PackedObjects, packObjects } from "./revision-store.js";
 
 /** The largest rendered release (objects as JSON) accepted: the agent link's message limit. */
-export const defaultMaxRenderedBytes = 32 * 1024 * 1024;
+export const defaultMaxRenderedBytes = maxLinkMessageBytes;
 
 /** The chart pipeline this module needs (ChartFetcher and RendererSet implement it). */
 export interface ChartSource {
@@ -29,7 +29,12 @@ export interface TargetCluster {
 
 /** What to build: a chart with values, or raw manifests. */
 export type ReleaseSource =
-  | { readonly type: "chart"; readonly ref: string; readonly versionSpec?: string; readonly values: Values }
+  | {
+      readonly type: "chart";
+      readonly ref: string;
+      readonly versionSpec?: string;
+      readonly values: Values;
+    }
   | { readonly type: "manifests"; readonly yaml: string };
 
 /** A built release, ready to be stored as a revision. */

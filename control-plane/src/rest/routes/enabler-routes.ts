@@ -76,7 +76,9 @@ export function enablerRoutes({ enablers, now }: EnablerRoutesDeps): AnyRoute[] 
         "Deploy a Helm chart (or, ours, raw manifests) to a cluster; validated and rendered before the answer, applied in the background",
       tag,
       body: CreateEnablerBody,
-      responses: { 201: { description: "Stored; the deploy runs in the background", schema: CreatedEnabler } },
+      responses: {
+        201: { description: "Stored; the deploy runs in the background", schema: CreatedEnabler },
+      },
       async handle(ctx, body) {
         const receivedAt = now();
         ctx.body = await enablers.create(body, receivedAt);
