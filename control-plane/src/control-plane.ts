@@ -15,6 +15,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
+import { loadInstallScript } from "./install/install-script.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -25,6 +26,7 @@ import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
 import { enablerRoutes } from "./rest/routes/enabler-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
+import { installRoutes } from "./rest/routes/install-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
@@ -147,6 +149,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log,
     });
 
+    const installScript = loadInstallScript();
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
       hubAddress: hubAddressFrom(
@@ -154,6 +157,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         config.grpcPort === 0 ? hub.port : config.grpcPort,
       ),
       caHash: () => hub.caHash,
+      scriptSha256: () => installScript.sha256,
     };
     const managed = new ManagedAgents({
       clusters: clustersColl,
@@ -164,6 +168,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "managed-agents" }),
       logLevel: config.logLevel,
       now,
+      allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
       clusters: clusterRecords,
@@ -171,6 +176,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       secrets,
       endpoint,
       now,
+      allowHttpClusters: config.allowHttpClusters,
       live: (id) => ({
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),
@@ -194,6 +200,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
       ...enablerRoutes({ enablers: enablers.service, now }),
+      ...installRoutes({ script: installScript }),
     );
     const app = createHttpApp({
       routes,
