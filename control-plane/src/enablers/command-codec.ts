@@ -25,6 +25,8 @@ export interface DeleteSpec {
   readonly release: string;
   readonly enablerId: string;
   readonly namespace: string;
+  /** How long the agent waits for the objects to be gone. */
+  readonly timeoutMs: number;
 }
 
 /** An agent's answer to a command, in our terms. */
@@ -64,6 +66,8 @@ export function applyMessage(spec: ApplySpec): HubMessage {
             revision: spec.revision,
             objects: spec.objectsGz,
             timeoutMs: spec.timeoutMs,
+            // A field owned by another manager stops the apply and is named; never overridden.
+            forceConflicts: false,
           },
         },
       },
@@ -80,7 +84,12 @@ export function deleteMessage(spec: DeleteSpec): HubMessage {
         id: spec.commandId,
         action: {
           $case: "delete",
-          value: { release: spec.release, enablerId: spec.enablerId, namespace: spec.namespace },
+          value: {
+            release: spec.release,
+            enablerId: spec.enablerId,
+            namespace: spec.namespace,
+            timeoutMs: spec.timeoutMs,
+          },
         },
       },
     },

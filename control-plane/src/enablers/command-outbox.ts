@@ -193,7 +193,7 @@ export class CommandOutbox {
       enablerId: doc._id,
       namespace: doc.namespace,
     };
-    if (p.operation === "delete") return deleteMessage(base);
+    if (p.operation === "delete") return deleteMessage({ ...base, timeoutMs: p.timeoutMs });
     const revision = p.revision ?? doc.currentRevision;
     const gz = await this.#d.revisions.objectsGz(doc._id, revision);
     if (!gz) {
@@ -214,6 +214,7 @@ export class CommandOutbox {
       release: grave.name,
       enablerId: grave._id,
       namespace: grave.namespace,
+      timeoutMs: grave.pending?.timeoutMs ?? 0,
     });
   }
 }
