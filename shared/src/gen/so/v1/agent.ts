@@ -346,8 +346,10 @@ export interface Apply {
   revision: number;
   /**
    * The rendered objects: gzip of a UTF-8 JSON array of Kubernetes objects,
-   * each with apiVersion, kind and metadata.name. The agent refuses more than
-   * 128 MiB once inflated, or more than 10,000 objects (FAILURE_KIND_INVALID).
+   * each with apiVersion, kind and metadata.name, no two with the same
+   * group, kind, namespace and name. The agent refuses more than 32 MiB once
+   * inflated (the link limit), or more than 10,000 objects
+   * (FAILURE_KIND_INVALID): the control plane checks the same at POST.
    */
   objects: Buffer;
   /**
@@ -355,13 +357,24 @@ export interface Apply {
    * the default, 5 minutes (the original API's "5m0s").
    */
   timeoutMs: number;
+  /**
+   * Take over fields that another field manager owns (server-side apply
+   * with force, as `kubectl apply --server-side --force-conflicts`). Off by
+   * default: then such a conflict fails the apply (FAILURE_KIND_CONFLICT)
+   * and names the other manager, because silently overriding what a person
+   * or a controller (say an HPA's replicas) set is worse than stopping.
+   * Objects that exist without this release's labels are never taken over,
+   * forced or not.
+   */
+  forceConflicts: boolean;
 }
 
 /**
  * Delete removes every object of a release from the cluster: everything
  * labelled with the release, its enabler id and managed-by=smart-orchestrator,
  * and that the agent's field manager applied. Objects are deleted with
- * background propagation; the namespace is left in place.
+ * background propagation, in reverse dependency order; the namespace is left
+ * in place. The result is ok once they are all gone.
  */
 export interface Delete {
   /** As Apply.release. */
@@ -373,6 +386,13 @@ export interface Delete {
    * default. Objects the release put in other namespaces are found by label.
    */
   namespace: string;
+  /**
+   * How long to wait for the objects to be gone (finalizers, such as a
+   * PersistentVolumeClaim's while a pod still uses it), in milliseconds. 0
+   * means the default, 5 minutes. Objects still there then are named in a
+   * FAILURE_KIND_TIMEOUT result.
+   */
+  timeoutMs: number;
 }
 
 /** ObjectStatus is the state of one object of a release. */
@@ -2270,7 +2290,15 @@ export const Command: MessageFns<Command> = {
 };
 
 function createBaseApply(): Apply {
-  return { release: "", enablerId: "", namespace: "", revision: 0, objects: Buffer.alloc(0), timeoutMs: 0 };
+  return {
+    release: "",
+    enablerId: "",
+    namespace: "",
+    revision: 0,
+    objects: Buffer.alloc(0),
+    timeoutMs: 0,
+    forceConflicts: false,
+  };
 }
 
 export const Apply: MessageFns<Apply> = {
@@ -2292,6 +2320,9 @@ export const Apply: MessageFns<Apply> = {
     }
     if (message.timeoutMs !== 0) {
       writer.uint32(48).uint32(message.timeoutMs);
+    }
+    if (message.forceConflicts !== false) {
+      writer.uint32(64).bool(message.forceConflicts);
     }
     return writer;
   },
@@ -2357,6 +2388,14 @@ export const Apply: MessageFns<Apply> = {
             message.timeoutMs = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.forceConflicts = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2380,12 +2419,13 @@ export const Apply: MessageFns<Apply> = {
     message.revision = object.revision ?? 0;
     message.objects = object.objects ?? Buffer.alloc(0);
     message.timeoutMs = object.timeoutMs ?? 0;
+    message.forceConflicts = object.forceConflicts ?? false;
     return message;
   },
 };
 
 function createBaseDelete(): Delete {
-  return { release: "", enablerId: "", namespace: "" };
+  return { release: "", enablerId: "", namespace: "", timeoutMs: 0 };
 }
 
 export const Delete: MessageFns<Delete> = {
@@ -2398,6 +2438,9 @@ export const Delete: MessageFns<Delete> = {
     }
     if (message.namespace !== "") {
       writer.uint32(26).string(message.namespace);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(40).uint32(message.timeoutMs);
     }
     return writer;
   },
@@ -2439,6 +2482,14 @@ export const Delete: MessageFns<Delete> = {
             message.namespace = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2459,6 +2510,7 @@ export const Delete: MessageFns<Delete> = {
     message.release = object.release ?? "";
     message.enablerId = object.enablerId ?? "";
     message.namespace = object.namespace ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
     return message;
   },
 };
