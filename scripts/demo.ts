@@ -83,6 +83,8 @@ process.on("SIGTERM", () => stopAll(0));
 
 run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
+  // The simulated "legacy-plant" API server speaks plain http.
+  SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
 });
 await waitReady();

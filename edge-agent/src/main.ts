@@ -37,7 +37,8 @@ let kubeConfig: KubeConfig;
 const bootstrap = config.managed ? await readManagedBootstrap(process.stdin) : undefined;
 if (bootstrap) {
   kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(JSON.stringify(bootstrap.kubeconfig));
+  // Only the checked inline fields reach client-node: nothing it could run or read.
+  kubeConfig.loadFromOptions(bootstrap.kubeconfig);
 } else if (simulator) {
   kubeConfig = simulatorKubeConfig(simulator.url, simulator.spec.name);
   config = { ...config, stateDir: config.stateDir ?? join("agent-state", simulator.spec.name) };
