@@ -12,6 +12,19 @@ test("defaults", (t) => {
     bodyLimit: 5 * 1024 * 1024,
   });
   t.is(c.mongodbUri, undefined);
+  t.is(c.mongodbWtimeoutMs, 10_000);
+  t.is(c.mongodbMaxTimeMs, 10_000);
+});
+
+test("MongoDB time limits come from SO_MONGODB_WTIMEOUT_MS and SO_MONGODB_MAX_TIME_MS", (t) => {
+  const c = loadConfig({ SO_MONGODB_WTIMEOUT_MS: "2500" }, ["--mongodb-max-time-ms", "800"]);
+  t.is(c.mongodbWtimeoutMs, 2500);
+  t.is(c.mongodbMaxTimeMs, 800);
+  for (const bad of ["0", "-1", "1.5", "10s", "3600001"]) {
+    t.throws(() => loadConfig({ SO_MONGODB_WTIMEOUT_MS: bad }, []), {
+      message: /^SO_MONGODB_WTIMEOUT_MS must be milliseconds from 1 to 3600000/,
+    });
+  }
 });
 
 test("flags win over environment", (t) => {

@@ -43,6 +43,10 @@ export interface ControlPlaneConfig {
   readonly bodyLimit: number;
   /** When set, the MongoDB store is used instead of the embedded SQLite file. */
   readonly mongodbUri: string | undefined;
+  /** How long a MongoDB `w: majority` write waits for the majority before failing (503). */
+  readonly mongodbWtimeoutMs: number;
+  /** Server-side time limit on every MongoDB read (`maxTimeMS`). */
+  readonly mongodbMaxTimeMs: number;
   /** Helm binary; found on PATH when absent. */
   readonly helmBin: string | undefined;
   /** Serve the agent hub without TLS (explicit opt-in, warned about at start). */
@@ -83,6 +87,16 @@ const options = {
   logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
   bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
   mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
+  mongodbWtimeoutMs: {
+    env: "SO_MONGODB_WTIMEOUT_MS",
+    flag: "--mongodb-wtimeout-ms",
+    help: "MongoDB majority-write wait limit in ms (default 10000)",
+  },
+  mongodbMaxTimeMs: {
+    env: "SO_MONGODB_MAX_TIME_MS",
+    flag: "--mongodb-max-time-ms",
+    help: "MongoDB read time limit in ms (default 10000)",
+  },
   helmBin: { env: "HELM_BIN", flag: "--helm-bin", help: "path to the helm binary" },
   insecure: { env: "SO_INSECURE", flag: "--insecure", help: "plaintext agent hub", boolean: true },
   tlsSans: { env: "SO_TLS_SANS", flag: "--tls-sans", help: "comma-separated hub cert names/IPs" },
@@ -200,6 +214,8 @@ export function loadConfig(
     logLevel,
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
+    mongodbWtimeoutMs: parseMilliseconds(raw("mongodbWtimeoutMs"), 10_000),
+    mongodbMaxTimeMs: parseMilliseconds(raw("mongodbMaxTimeMs"), 10_000),
     helmBin: raw("helmBin").value,
     insecure,
     tlsSans: [...new Set(sans?.length ? sans : defaultSans)],
@@ -280,6 +296,19 @@ function parseDefaultRequests(input: {
       `must be "<cpu>,<memory>" above zero such as 100m,200Mi, got "${input.value}"`,
     );
   }
+}
+
+function parseMilliseconds(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const n = Number(input.value);
+  // 1 h at most: a longer wait is the unbounded wait these limits exist to prevent.
+  if (!/^\d+$/.test(input.value.trim()) || n < 1 || n > 3_600_000) {
+    throw invalid(input.source, `must be milliseconds from 1 to 3600000, got "${input.value}"`);
+  }
+  return n;
 }
 
 const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
