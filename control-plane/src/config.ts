@@ -36,8 +36,11 @@ export interface ControlPlaneConfig {
   readonly auth: AuthMode;
   /** 32-byte key, base64 or hex, for secrets at rest; required with MongoDB. */
   readonly masterKey: string | undefined;
-  /** Base URL agents and operators reach this control plane on, used in join commands. */
-  readonly publicUrl: string;
+  /**
+   * Base URL agents and operators reach this control plane on, used in join
+   * commands. Unset: the control plane uses {@link defaultPublicUrl} and warns.
+   */
+  readonly publicUrl: string | undefined;
   readonly logLevel: LogLevel;
   /** Largest accepted REST body, in bytes. */
   readonly bodyLimit: number;
@@ -83,7 +86,11 @@ const options = {
   adminToken: { env: "SO_ADMIN_TOKEN", flag: "--admin-token", help: "admin bearer token" },
   auth: { env: "SO_AUTH", flag: "--auth", help: "token (default) or none" },
   masterKey: { env: "SO_MASTER_KEY", flag: "--master-key", help: "32-byte key, base64 or hex" },
-  publicUrl: { env: "SO_PUBLIC_URL", flag: "--public-url", help: "URL used in join commands" },
+  publicUrl: {
+    env: "SO_PUBLIC_URL",
+    flag: "--public-url",
+    help: "URL used in join commands (default http://<hostname>:<port>)",
+  },
   logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
   bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
   mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
@@ -179,12 +186,14 @@ export function loadConfig(
     }
   }
   const publicUrl = raw("publicUrl");
-  const url = publicUrl.value ?? `https://localhost:${port === 0 ? 8080 : port}`;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
-  } catch {
-    throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
+  const url = publicUrl.value;
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
+    } catch {
+      throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
+    }
   }
 
   const insecure = parseBoolSetting(raw("insecure"));
@@ -200,7 +209,12 @@ export function loadConfig(
     .value?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const defaultSans = [hostname(), "localhost", "127.0.0.1", new URL(url).hostname];
+  const defaultSans = [
+    hostname(),
+    "localhost",
+    "127.0.0.1",
+    ...(url !== undefined ? [new URL(url).hostname] : []),
+  ];
 
   return Object.freeze({
     port,
@@ -210,7 +224,7 @@ export function loadConfig(
     adminToken: adminToken.value,
     auth: authMode,
     masterKey: masterKey.value,
-    publicUrl: url.replace(/\/+$/, ""),
+    publicUrl: url?.replace(/\/+$/, ""),
     logLevel,
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
@@ -229,6 +243,17 @@ export function loadConfig(
     forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),
     placementDefaultRequests: parseDefaultRequests(raw("placementDefaultRequests")),
   });
+}
+
+/**
+ * The base URL join commands use when `SO_PUBLIC_URL` is unset: plain HTTP,
+ * as the REST API speaks, on the bound address when it is a specific one,
+ * else on this machine's hostname.
+ */
+export function defaultPublicUrl(bindHost: string, restPort: number, host = hostname()): string {
+  const wildcard = bindHost === "0.0.0.0" || bindHost === "::" || bindHost === "";
+  const name = wildcard ? host : bindHost;
+  return `http://${name.includes(":") ? `[${name}]` : name}:${restPort}`;
 }
 
 /** Decodes a master key given as 64 hex characters or base64 of 32 bytes. */
