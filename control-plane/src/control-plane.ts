@@ -166,7 +166,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       scriptSha256: () => installScript.sha256,
     };
     const managed = new ManagedAgents({
-      clusters: clustersColl,
+      clusters: clusterRecords,
       secrets,
       command: config.agentCommand ?? defaultAgentCommand(),
       hubAddress: () => `localhost:${hub.port}`,
