@@ -1,13 +1,22 @@
 import { hostname } from "node:os";
 import {
+  AppError,
   invalidSetting as invalid,
   type LogLevel,
   parseBoolSetting,
+  parseBytes,
   parseLogLevelSetting,
+  parseMillis,
   readSettings,
   type SettingSpec,
   settingsHelp,
 } from "@smart-orchestrator/shared";
+import {
+  defaultPlacementPolicy,
+  type PlacementPolicy,
+  parsePlacementPolicy,
+} from "./placement/policies.js";
+import { kubernetesDefaultRequests } from "./placement/workload-demand.js";
 
 /** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
 export type AuthMode = "token" | "none";
@@ -46,6 +55,16 @@ export interface ControlPlaneConfig {
   readonly tlsCaFile: string | undefined;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
+  /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
+  readonly allowHttpClusters: boolean;
+  /** Policy used when a request names none (default traffic-most, as the original). */
+  readonly placementPolicy: PlacementPolicy;
+  /** Place on forecast p90 usage and mean forecast traffic unless a request says otherwise. */
+  readonly predictive: boolean;
+  /** How far ahead forecasts look, ms (default 6 h). */
+  readonly forecastHorizonMs: number;
+  /** Per-pod request assumed for a pod that asks for nothing. */
+  readonly placementDefaultRequests: { readonly cpuMillis: number; readonly memoryBytes: number };
 }
 
 const options = {
@@ -74,6 +93,33 @@ const options = {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
     help: "agent argv for credential clusters",
+  },
+  allowHttpClusters: {
+    env: "SO_ALLOW_HTTP_CLUSTERS",
+    flag: "--allow-http-clusters",
+    help: "accept http:// servers in registered kubeconfigs (labs only)",
+    boolean: true,
+  },
+  placementPolicy: {
+    env: "SO_PLACEMENT_POLICY",
+    flag: "--placement-policy",
+    help: "worst-fit, best-fit or traffic-most (default)",
+  },
+  predictive: {
+    env: "SO_PREDICTIVE",
+    flag: "--predictive",
+    help: "place on forecast usage by default",
+    boolean: true,
+  },
+  forecastHorizonMs: {
+    env: "SO_FORECAST_HORIZON",
+    flag: "--forecast-horizon",
+    help: "forecast horizon, e.g. 6h or 90m (default 6h)",
+  },
+  placementDefaultRequests: {
+    env: "SO_PLACEMENT_DEFAULT_REQUESTS",
+    flag: "--placement-default-requests",
+    help: "cpu,memory assumed for a pod without requests (default 100m,200Mi)",
   },
 } as const satisfies Record<keyof ControlPlaneConfig, SettingSpec>;
 
@@ -161,6 +207,11 @@ export function loadConfig(
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
+    allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
+    placementPolicy: parsePolicy(raw("placementPolicy")),
+    predictive: parseBoolSetting(raw("predictive")),
+    forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),
+    placementDefaultRequests: parseDefaultRequests(raw("placementDefaultRequests")),
   });
 }
 
@@ -182,6 +233,53 @@ function parsePort(input: { value: string | undefined; source: string }, fallbac
     throw invalid(input.source, `must be a port number 0-65535, got "${input.value}"`);
   }
   return n;
+}
+
+function parsePolicy(input: { value: string | undefined; source: string }): PlacementPolicy {
+  if (input.value === undefined) return defaultPlacementPolicy;
+  try {
+    return parsePlacementPolicy(input.value, input.source);
+  } catch (err) {
+    throw invalid(input.source, AppError.from(err).message.replace(`${input.source} `, ""));
+  }
+}
+
+const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A whole number of minutes, hours or days, between 5 minutes and 7 days. */
+function parseDuration(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const m = /^(\d+)\s*([mhd])$/.exec(input.value.trim());
+  const ms = m ? Number(m[1]) * (durationUnits[m[2] as string] as number) : Number.NaN;
+  if (!(ms >= 5 * 60_000 && ms <= 7 * 86_400_000)) {
+    throw invalid(
+      input.source,
+      `must be a duration from 5m to 7d such as 6h or 90m, got "${input.value}"`,
+    );
+  }
+  return ms;
+}
+
+function parseDefaultRequests(input: {
+  value: string | undefined;
+  source: string;
+}): ControlPlaneConfig["placementDefaultRequests"] {
+  if (input.value === undefined) return kubernetesDefaultRequests;
+  const [cpu, mem, extra] = input.value.split(",").map((s) => s.trim());
+  try {
+    if (!cpu || !mem || extra !== undefined) throw new Error("shape");
+    const out = { cpuMillis: Number(parseMillis(cpu)), memoryBytes: Number(parseBytes(mem)) };
+    if (out.cpuMillis <= 0 || out.memoryBytes <= 0) throw new Error("zero");
+    return out;
+  } catch {
+    throw invalid(
+      input.source,
+      `must be "<cpu>,<memory>" above zero such as 100m,200Mi, got "${input.value}"`,
+    );
+  }
 }
 
 const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };

@@ -136,6 +136,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "managed-agents" }),
       logLevel: config.logLevel,
       now,
+      allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
       clusters: clustersColl,
@@ -143,6 +144,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       secrets,
       endpoint,
       now,
+      allowHttpClusters: config.allowHttpClusters,
       live: (id) => ({
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { eventually } from "./hub-harness.js";
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** The admin token control planes started by {@link startPlaneProcess} use. */
+export const planeAdminToken = "plane-process-admin-token-0123";
+
+/** A control plane running as its own process (`control-plane/src/main.ts`). */
+export interface PlaneProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Resolves with the exit code (null after a signal). */
+  readonly exited: Promise<number | null>;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts `npm start`'s entry point on a free REST port (hub on port 0) over
+ * `dataDir`, and waits until `/readyz` answers.
+ */
+export async function startPlaneProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<PlaneProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SO_HOST: "127.0.0.1",
+      SO_PORT: String(port),
+      SO_GRPC_PORT: "0",
+      SO_DATA_DIR: dataDir,
+      SO_ADMIN_TOKEN: planeAdminToken,
+      SO_LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${planeAdminToken}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
+      return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
+    },
+    "control plane ready",
+    60_000,
+  );
+  return { child, url, exited, output: () => out, api };
+}
+
+/**
+ * Direct child processes of a process (Linux /proc), as pid and command
+ * line, leaving out tsx's esbuild service (the TypeScript loader runs it).
+ */
+export function childProcesses(pid: number): { pid: number; cmdline: string }[] {
+  const pids: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    if (text) pids.push(...text.split(/\s+/).map(Number));
+  }
+  return pids
+    .map((p) => ({ pid: p, cmdline: cmdline(p) }))
+    .filter((c) => !/esbuild\b.*--service/.test(c.cmdline));
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** True while a process exists (and is not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
