@@ -31,6 +31,11 @@ export interface AgentConfig {
   readonly kubeletInsecureTls: boolean;
   /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
   readonly managed: boolean;
+  /**
+   * False with `--no-deploy`: the agent was installed without the deploy role
+   * and refuses Apply and Delete commands, saying why.
+   */
+  readonly deploy: boolean;
 }
 
 const options = {
@@ -64,6 +69,12 @@ const options = {
     env: "SO_KUBELET_INSECURE_TLS",
     flag: "--kubelet-insecure-tls",
     help: "do not verify kubelet serving certs",
+    boolean: true,
+  },
+  deploy: {
+    env: "SO_NO_DEPLOY",
+    flag: "--no-deploy",
+    help: "installed without the deploy role: refuse deploy commands",
     boolean: true,
   },
   managed: {
@@ -111,6 +122,7 @@ export function loadAgentConfig(
     throw invalid(caHash.source, "must be sha256:<64 hex characters>");
   }
   const managed = parseBool(raw("managed"));
+  const deploy = !parseBool(raw("deploy"));
   if (!insecure && caHash.value === undefined) {
     throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
   }
@@ -131,5 +143,6 @@ export function loadAgentConfig(
     statsSource,
     kubeletInsecureTls,
     managed,
+    deploy,
   });
 }

@@ -120,12 +120,11 @@ export class ApplyEngine {
       deleted: false,
     });
     const fail = (err: unknown): never => {
-      if (err instanceof CommandFailure)
-        throw new CommandFailure(err.kind, err.message, {
-          objects: [...statuses.values(), ...err.objects],
-          cause: err.cause,
-        });
-      throw err;
+      if (!(err instanceof CommandFailure)) throw err;
+      // A newer revision found on an object: remember it, so the next stale command is refused at once.
+      if (err.appliedRevision !== undefined)
+        this.#book.set(input.enablerId, { ...record, revision: err.appliedRevision });
+      throw err.withObjects([...statuses.values(), ...err.objects]);
     };
     const applied: ObjectRef[] = [];
     try {
@@ -141,9 +140,13 @@ export class ApplyEngine {
       fail(err);
     }
     const current = new Set(applied.map(objectKey));
+    // Never applied here before (a first revision): nothing to prune, and no lists to pay for.
+    const neverApplied = record.revision === 0 && record.kinds.length === 0;
     const candidates =
       scanned ??
-      (await scanRelease(this.#c, input, [...(this.#book.get(input.enablerId)?.kinds ?? [])]));
+      (neverApplied
+        ? []
+        : await scanRelease(this.#c, input, [...(this.#book.get(input.enablerId)?.kinds ?? [])]));
     for (const o of deleteOrder(candidates)) {
       const ref = refOf(o);
       if (current.has(objectKey(ref))) continue;
@@ -217,15 +220,17 @@ export class ApplyEngine {
     return { objects: [...statuses.values()], appliedRevision: 0 };
   }
 
-  async #recall(id: ReleaseIdentity): Promise<{ record: ReleaseRecord; scanned?: KubeObject[] }> {
-    const known = this.#book.get(id.enablerId);
+  async #recall(
+    input: ReleaseIdentity & { revision?: number },
+  ): Promise<{ record: ReleaseRecord; scanned?: KubeObject[] }> {
+    const known = this.#book.get(input.enablerId);
     if (known) return { record: known };
-    // Nothing remembered (first deploy, or the agent restarted): the cluster itself says what the release holds.
-    const scanned = await scanRelease(this.#c, id);
-    return {
-      record: { release: id.release, revision: newestRevision(scanned), kinds: [], deleted: false },
-      scanned,
-    };
+    const empty = { release: input.release, revision: 0, kinds: [], deleted: false };
+    // A first revision has nothing to prune; objects of a newer one are caught one by one as they are read.
+    if (input.revision === 1) return { record: empty };
+    // Nothing remembered (the agent restarted): the cluster itself says what the release holds.
+    const scanned = await scanRelease(this.#c, input);
+    return { record: { ...empty, revision: newestRevision(scanned) }, scanned };
   }
 
   async #ensureNamespace(name: string): Promise<void> {
@@ -279,10 +284,9 @@ export class ApplyEngine {
         statuses.set(key, status(ref, action, false, "applied, readiness not checked yet"));
       } catch (err) {
         if (err instanceof CommandFailure)
-          throw new CommandFailure(err.kind, err.message, {
-            objects: [status(ref, ObjectAction.OBJECT_ACTION_UNSPECIFIED, false, err.message)],
-            cause: err.cause,
-          });
+          throw err.withObjects([
+            status(ref, ObjectAction.OBJECT_ACTION_UNSPECIFIED, false, err.message),
+          ]);
         throw err;
       }
       refs.push(ref);

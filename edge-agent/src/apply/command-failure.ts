@@ -22,6 +22,15 @@ export class CommandFailure extends Error {
     this.objects = options.objects ?? [];
     this.appliedRevision = options.appliedRevision;
   }
+
+  /** The same failure carrying `objects` instead (everything else kept). */
+  withObjects(objects: readonly ObjectStatus[]): CommandFailure {
+    return new CommandFailure(this.kind, this.message, {
+      objects,
+      cause: this.cause,
+      ...(this.appliedRevision === undefined ? {} : { appliedRevision: this.appliedRevision }),
+    });
+  }
 }
 
 /** A command that could not be read. */

@@ -61,11 +61,18 @@ function conflictMessage(err: KubeApiError): string {
 export async function applyObject(
   client: ApplyClient,
   obj: KubeObject,
-  id: ReleaseIdentity,
+  id: ReleaseIdentity & { readonly revision: number },
   force: boolean,
 ): Promise<ObjectAction> {
   const ref = refOf(obj);
   const live = await client.get(ref);
+  const liveRevision = Number(live?.metadata.annotations?.[releaseKeys.revision] ?? 0);
+  if (live && ownerEnablerId(live.metadata) === id.enablerId && liveRevision > id.revision)
+    throw new CommandFailure(
+      FailureKind.FAILURE_KIND_STALE_REVISION,
+      `${describeRef(ref)} already holds revision ${liveRevision}, newer than ${id.revision}`,
+      { appliedRevision: liveRevision },
+    );
   if (live) {
     const owner = ownerEnablerId(live.metadata);
     if (owner !== id.enablerId) {
