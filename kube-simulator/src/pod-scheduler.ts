@@ -1,7 +1,7 @@
 /**
  * Just enough of the scheduler and the kubelet for readiness to be
  * observable: pick a node a pod fits on (Ready, schedulable, taints
- * tolerated, node selector matched, requests within allocatable minus what
+ * tolerated, node selector and required node affinity matched, requests within allocatable minus what
  * other pods request), and write the pod as the kubelet would report it
  * once running.
  */
@@ -19,6 +19,7 @@ import {
   objectAt,
   timestamp,
 } from "./kube-object.js";
+import { requiredAffinityAdmits } from "./node-affinity.js";
 import { isNodeReady } from "./node-factory.js";
 
 /** CPU millicores and memory bytes a pod asks for. */
@@ -83,7 +84,10 @@ export function unfitReason(
   }
   const selector = objectAt(podSpec, "nodeSelector");
   const labels = node.metadata.labels ?? {};
-  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) {
+  if (
+    Object.entries(selector).some(([k, v]) => labels[k] !== v) ||
+    !requiredAffinityAdmits(podSpec, node)
+  ) {
     return "node(s) didn't match Pod's node affinity/selector";
   }
   const allocatable = objectAt(objectAt(node, "status"), "allocatable");
