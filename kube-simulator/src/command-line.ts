@@ -17,6 +17,8 @@ export interface SimulatorCommand {
   readonly kubeconfig: string | undefined;
   /** `--run-image` rules: pods with a matching image run a real process (tests only). */
   readonly runImages: readonly RunImageRule[];
+  /** Resources answered 403, as if RBAC denied them (see SimulatorOptions.forbid). */
+  readonly forbid: readonly string[];
   readonly help: boolean;
 }
 
@@ -45,6 +47,11 @@ const flags = {
     value: "<prefix>=<cmd>",
     help: "run pods whose image starts with <prefix> as <cmd> + the pod's args (repeatable)",
   },
+  forbid: {
+    type: "string",
+    value: "<list>",
+    help: "comma-separated resources that answer 403, e.g. secrets,nodes/proxy,metrics.k8s.io",
+  },
   help: { type: "boolean", help: "print this help" },
 } as const satisfies Record<string, Flag>;
 
@@ -54,7 +61,7 @@ export function commandHelp(): string {
     const left = `--${name}${f.value ? ` ${f.value}` : ""}`;
     return `  ${left.padEnd(22)} ${f.help}`;
   });
-  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>]\n${rows.join("\n")}\n`;
+  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>] [--forbid <list>]\n${rows.join("\n")}\n`;
 }
 
 function invalid(message: string): AppError {
@@ -93,6 +100,13 @@ export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
     runImages,
     port,
     kubeconfig: typeof kubeconfig === "string" ? kubeconfig : undefined,
+    forbid:
+      typeof values.forbid === "string"
+        ? values.forbid
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [],
     help,
   };
 }

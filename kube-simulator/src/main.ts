@@ -37,6 +37,7 @@ let runner: PodRunner | undefined;
 const sim = await startSimulator({
   cluster: spec,
   port: command.port,
+  forbid: command.forbid,
   podLogs: (namespace, name, tail) => runner?.logs(namespace, name, tail),
 });
 const kubeconfigText = `${JSON.stringify(simulatorKubeConfigObject(sim.url, sim.spec.name), null, 2)}\n`;
