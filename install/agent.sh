@@ -581,9 +581,11 @@ explain_no_join() {
   if [ -n "$logs" ]; then
     echo "so-agent: the agent's last log lines:" >&2
     printf '%s\n' "$logs" >&2
-    # pino writes JSON lines; the last warning or error says why.
-    reason=$(printf '%s\n' "$logs" | grep -E '"level":(40|50|60)' | tail -n 1 |
-      sed -n 's/.*"msg":"\([^"]*\)".*/\1/p')
+    # pino writes JSON lines; the last warning or error says why, in its
+    # error or details field, else in its message.
+    last=$(printf '%s\n' "$logs" | grep -E '"level":(40|50|60)' | tail -n 1)
+    reason=$(printf '%s' "$last" | sed -nE 's/.*"(err|details|reason)":"([^"]*)".*/\2/p')
+    [ -n "$reason" ] || reason=$(printf '%s' "$last" | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p')
     [ -z "$reason" ] || echo "so-agent: reason: $reason" >&2
   fi
   exit 1
