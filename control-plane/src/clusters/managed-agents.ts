@@ -2,8 +2,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Backoff, type Logger } from "@smart-orchestrator/shared";
 import type { SecretBox } from "../security/secret-box.js";
 import { hashSecret, randomSecret } from "../security/tokens.js";
-import { type Collection, updateWithRetry } from "../store/store.js";
 import type { ClusterDoc } from "./cluster-doc.js";
+
+/** The cluster-record access managed agents need (ClusterRecords implements it). */
+export interface ManagedClusterRecords {
+  get(clusterId: string): Promise<ClusterDoc | undefined>;
+  list(): Promise<ClusterDoc[]>;
+  /** Replaces the credential and marks it used (the control plane runs the agent). */
+  replaceManagedCredential(clusterId: string, hash: string, at: Date): Promise<void>;
+}
+
 import { credentialsContext } from "./cluster-service.js";
 
 /** How to start the agent program: argv[0..n], to which link flags are appended. */
@@ -11,7 +19,7 @@ export type AgentCommand = readonly string[];
 
 /** Options for {@link ManagedAgents}. */
 export interface ManagedAgentsOptions {
-  readonly clusters: Collection<ClusterDoc>;
+  readonly clusters: ManagedClusterRecords;
   readonly secrets: SecretBox;
   readonly command: AgentCommand;
   /** `host:port` of this control plane's hub, as the child dials it. */
@@ -54,7 +62,7 @@ export class ManagedAgents {
 
   /** Starts an agent for every stored cluster that has credentials. */
   async startAll(): Promise<void> {
-    for (const c of await this.#o.clusters.find()) if (c.credentials) this.ensure(c._id);
+    for (const c of await this.#o.clusters.list()) if (c.credentials) this.ensure(c._id);
   }
 
   /** Starts the cluster's agent unless it is running. */
@@ -163,13 +171,11 @@ export class ManagedAgents {
     if (!doc?.credentials) throw new Error(`cluster ${clusterId} has no credentials`);
     const kubeconfig = this.#o.secrets.open(doc.credentials, credentialsContext(clusterId));
     const credential = `${clusterId}.${randomSecret(32)}`;
-    const at = this.#o.now().toISOString();
-    await updateWithRetry(this.#o.clusters, clusterId, (c) => ({
-      ...c,
-      credentialHash: hashSecret(credential),
-      credentialUsedAt: c.credentialUsedAt ?? at,
-      updatedAt: at,
-    }));
+    await this.#o.clusters.replaceManagedCredential(
+      clusterId,
+      hashSecret(credential),
+      this.#o.now(),
+    );
     return JSON.stringify({
       clusterId,
       credential,
