@@ -14,6 +14,8 @@ export interface SimulatorCommand {
   readonly port: number;
   /** Where to write a kubeconfig for this simulator, if anywhere. */
   readonly kubeconfig: string | undefined;
+  /** Resources answered 403, as if RBAC denied them (see SimulatorOptions.forbid). */
+  readonly forbid: readonly string[];
   readonly help: boolean;
 }
 
@@ -35,6 +37,11 @@ const flags = {
     value: "<file>",
     help: "write a kubeconfig for this simulator to <file> (kubectl/helm --kubeconfig)",
   },
+  forbid: {
+    type: "string",
+    value: "<list>",
+    help: "comma-separated resources that answer 403, e.g. secrets,nodes/proxy,metrics.k8s.io",
+  },
   help: { type: "boolean", help: "print this help" },
 } as const satisfies Record<string, Flag>;
 
@@ -44,7 +51,7 @@ export function commandHelp(): string {
     const left = `--${name}${f.value ? ` ${f.value}` : ""}`;
     return `  ${left.padEnd(22)} ${f.help}`;
   });
-  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>]\n${rows.join("\n")}\n`;
+  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>] [--forbid <list>]\n${rows.join("\n")}\n`;
 }
 
 function invalid(message: string): AppError {
@@ -76,6 +83,13 @@ export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
     cluster: typeof cluster === "string" ? cluster : "",
     port,
     kubeconfig: typeof kubeconfig === "string" ? kubeconfig : undefined,
+    forbid:
+      typeof values.forbid === "string"
+        ? values.forbid
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [],
     help,
   };
 }

@@ -31,7 +31,7 @@ try {
   fail(err);
 }
 
-const sim = await startSimulator({ cluster: spec, port: command.port });
+const sim = await startSimulator({ cluster: spec, port: command.port, forbid: command.forbid });
 if (command.kubeconfig) {
   // JSON is YAML; kubectl, helm and client-node read it. 0600: it holds a (dummy) token.
   writeFileSync(
