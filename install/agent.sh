@@ -297,6 +297,7 @@ spec:
             - --namespace=so-installer-namespace
             - --stats-source=kubelet
             - --log-level=info
+            - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
           env:
             - name: SO_TOKEN
@@ -304,6 +305,22 @@ spec:
                 secretKeyRef:
                   name: smart-orchestrator-agent-join
                   key: token
+          ports:
+            - name: health
+              containerPort: 8081
+          # Liveness stays green while the hub is unreachable (edge autonomy);
+          # readiness waits for the first report to reach the hub.
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: health
+            initialDelaySeconds: 5
+            periodSeconds: 20
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: health
+            periodSeconds: 10
           resources:
             limits:
               memory: 160Mi
@@ -474,6 +491,7 @@ spec:
             - --namespace=so-installer-namespace
             - --stats-source=kubelet
             - --log-level=info
+            - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
           env:
             - name: SO_TOKEN
@@ -481,6 +499,22 @@ spec:
                 secretKeyRef:
                   name: smart-orchestrator-agent-join
                   key: token
+          ports:
+            - name: health
+              containerPort: 8081
+          # Liveness stays green while the hub is unreachable (edge autonomy);
+          # readiness waits for the first report to reach the hub.
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: health
+            initialDelaySeconds: 5
+            periodSeconds: 20
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: health
+            periodSeconds: 10
           resources:
             limits:
               memory: 160Mi
