@@ -15,7 +15,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
-import { loadInstallScript } from "./install/install-script.js";
+import { type InstallScript, loadInstallScript } from "./install/install-script.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -86,7 +86,19 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     );
     const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
-    const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
+    const repos = await createRepoService({
+      store,
+      secrets,
+      now,
+      log,
+      dataDir: config.dataDir,
+      allowLinkLocal: config.repoAllowLinkLocal,
+    });
+    if (config.repoAllowLinkLocal) {
+      log.warn(
+        "SO_REPO_ALLOW_LINK_LOCAL=true: Helm repositories may point at link-local and cloud metadata addresses",
+      );
+    }
 
     const admin =
       config.auth === "none"
@@ -151,10 +163,15 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log,
     });
 
-    const installScript = loadInstallScript();
     // Without SO_PUBLIC_URL the URL needs the REST port, known once listening;
     // no request can ask for a join command before that.
     let publicUrl = config.publicUrl ?? defaultPublicUrl(config.host, config.port);
+    // The served installer carries the public URL (host mode downloads from it).
+    let installScript: InstallScript | undefined;
+    const script = () => {
+      installScript ??= loadInstallScript({ publicUrl });
+      return installScript;
+    };
     const endpoint: JoinEndpoint = {
       get publicUrl() {
         return publicUrl;
@@ -163,7 +180,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         return hubAddressFrom(publicUrl, hub.port);
       },
       caHash: () => hub.caHash,
-      scriptSha256: () => installScript.sha256,
+      scriptSha256: () => script().sha256,
     };
     const managed = new ManagedAgents({
       clusters: clusterRecords,
@@ -206,7 +223,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
       ...enablerRoutes({ enablers: enablers.service, now }),
-      ...installRoutes({ script: installScript }),
+      ...installRoutes({ script }),
     );
     const app = createHttpApp({
       routes,
@@ -224,6 +241,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         { publicUrl },
         `SO_PUBLIC_URL is not set: join commands use ${publicUrl}; set it to the URL agents and operators reach this control plane on`,
       );
+      installScript = undefined;
     }
     await managed.startAll();
     enablers.start();

@@ -1,5 +1,8 @@
 import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from "@kubernetes/client-node";
 import type { Backoff, Logger } from "@smart-orchestrator/shared";
+import { ApplyEngine } from "./apply/apply-engine.js";
+import { CommandRunner } from "./apply/command-runner.js";
+import { ObjectClient } from "./apply/object-client.js";
 import type { AgentConfig } from "./config.js";
 import { type AgentHealth, startHealthServer } from "./health/health-server.js";
 import { buildHello } from "./inventory/cluster-facts.js";
@@ -81,6 +84,15 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     sampleEveryMs: deps.sampleEveryMs,
   });
   await inventory.start();
+  const commands = new CommandRunner({
+    engine: new ApplyEngine({
+      client: ObjectClient.forConfig(kubeConfig),
+      log: log.child({ part: "apply" }),
+    }),
+    deployEnabled: config.deploy,
+    log: log.child({ part: "commands" }),
+  });
+  if (!config.deploy) log.warn("--no-deploy: deploy commands from the hub will be refused");
   let reported = false;
   // The link asks for the latest report exactly when it sends one.
   const reports: ReportSource = {
@@ -92,6 +104,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     onChange: (listener) => inventory.onChange(listener),
   };
   const link = new HubLink({
+    onCommand: (command, progress) => commands.handle(command, progress),
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,

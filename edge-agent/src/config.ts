@@ -39,6 +39,11 @@ export interface AgentConfig {
   readonly healthListen: string | undefined;
   /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
   readonly managed: boolean;
+  /**
+   * False with `--no-deploy`: the agent was installed without the deploy role
+   * and refuses Apply and Delete commands, saying why.
+   */
+  readonly deploy: boolean;
 }
 
 const options = {
@@ -81,6 +86,12 @@ const options = {
     env: "SO_KUBELET_INSECURE_TLS",
     flag: "--kubelet-insecure-tls",
     help: "do not verify kubelet serving certs",
+    boolean: true,
+  },
+  deploy: {
+    env: "SO_NO_DEPLOY",
+    flag: "--no-deploy",
+    help: "installed without the deploy role: refuse deploy commands",
     boolean: true,
   },
   healthListen: {
@@ -133,6 +144,7 @@ export function loadAgentConfig(
     throw invalid(caHash.source, "must be sha256:<64 hex characters>");
   }
   const managed = parseBool(raw("managed"));
+  const deploy = !parseBool(raw("deploy"));
   const healthListen = raw("healthListen");
   if (
     healthListen.value !== undefined &&
@@ -161,6 +173,7 @@ export function loadAgentConfig(
     statsSource,
     kubeletInsecureTls,
     managed,
+    deploy,
     healthListen: healthListen.value,
   });
 }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { parseRunImage, type RunImageRule } from "./pod-runner.js";
 
 /** What the command was asked to do. */
 export interface SimulatorCommand {
@@ -14,6 +15,8 @@ export interface SimulatorCommand {
   readonly port: number;
   /** Where to write a kubeconfig for this simulator, if anywhere. */
   readonly kubeconfig: string | undefined;
+  /** `--run-image` rules: pods with a matching image run a real process (tests only). */
+  readonly runImages: readonly RunImageRule[];
   /** Resources answered 403, as if RBAC denied them (see SimulatorOptions.forbid). */
   readonly forbid: readonly string[];
   readonly help: boolean;
@@ -21,6 +24,7 @@ export interface SimulatorCommand {
 
 interface Flag {
   readonly type: "string" | "boolean";
+  readonly multiple?: boolean;
   readonly value?: string;
   readonly help: string;
 }
@@ -36,6 +40,12 @@ const flags = {
     type: "string",
     value: "<file>",
     help: "write a kubeconfig for this simulator to <file> (kubectl/helm --kubeconfig)",
+  },
+  "run-image": {
+    type: "string",
+    multiple: true,
+    value: "<prefix>=<cmd>",
+    help: "run pods whose image starts with <prefix> as <cmd> + the pod's args (repeatable)",
   },
   forbid: {
     type: "string",
@@ -60,7 +70,7 @@ function invalid(message: string): AppError {
 
 /** Parses the arguments after the program name; throws an InvalidArgument AppError naming the flag. */
 export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: flags, strict: true }));
   } catch (err) {
@@ -79,8 +89,15 @@ export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
   }
   const kubeconfig = values.kubeconfig;
   if (kubeconfig === "") throw invalid("--kubeconfig needs a file path");
+  let runImages: RunImageRule[];
+  try {
+    runImages = ((values["run-image"] as string[] | undefined) ?? []).map(parseRunImage);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   return {
     cluster: typeof cluster === "string" ? cluster : "",
+    runImages,
     port,
     kubeconfig: typeof kubeconfig === "string" ? kubeconfig : undefined,
     forbid:

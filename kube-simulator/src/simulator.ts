@@ -69,6 +69,11 @@ export interface SimulatorOptions {
   readonly bookmarkIntervalMs?: number;
   /** Port to listen on, on 127.0.0.1 (default 0: any free port). */
   readonly port?: number;
+  /**
+   * Serves `pods/log` (`kubectl logs`): the output of a pod's process when a
+   * pod runner started one (see `--run-image`); empty for every other pod.
+   */
+  readonly podLogs?: (namespace: string, name: string, tailLines?: number) => string | undefined;
 }
 
 /** Options for {@link SimulatorHandle.addNode}. */
@@ -108,6 +113,8 @@ export interface SimulatorHandle {
   list(kind: string, namespace?: string): KubeObject[];
   /** The latest resourceVersion. */
   resourceVersion(): number;
+  /** Calls `listener` after every stored change; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
   /** Ends every watch and stops the server. */
   close(): Promise<void>;
 }
@@ -349,6 +356,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return { status: 200, body: summaryFor(name!) };
       store.require(nodeType, undefined, name!);
       throw new ApiStatusError("NotFound", "the server could not find the requested resource");
+    }
+    if (type.kind === "Pod" && sub === "log" && method === "GET" && tail.length === 0) {
+      checkAllowed("get", "", "pods", "log", name, namespace);
+      store.require(podType, namespace, name!);
+      const tailText = query.get("tailLines");
+      const tailLines = tailText && /^\d+$/.test(tailText) ? Number(tailText) : undefined;
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(options.podLogs?.(namespace ?? "default", name!, tailLines) ?? "");
+      return undefined;
     }
     if (sub !== undefined && (sub !== "status" || !type.hasStatus || tail.length > 0)) {
       throw new ApiStatusError("NotFound", "the server could not find the requested resource");
@@ -639,6 +655,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     resourceVersion() {
       return store.resourceVersion;
+    },
+    onChange(listener) {
+      return store.subscribe(() => listener());
     },
     async close() {
       controller.close();
