@@ -1,8 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  simulatorKubeConfigObject,
-  startSimulator,
-} from "@smart-orchestrator/edge-agent/simulator";
+import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
 
