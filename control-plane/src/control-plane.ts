@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
+import { AgentPidFile } from "./clusters/agent-pid-file.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
@@ -133,10 +135,16 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       caHash: () => hub.caHash,
       scriptSha256: () => installScript.sha256,
     };
+    const agentCommand = config.agentCommand
+      ? { command: [...config.agentCommand] }
+      : defaultAgentCommand();
+    if (agentCommand.reason)
+      log.warn(`credential clusters run the agent from source through tsx: ${agentCommand.reason}`);
     const managed = new ManagedAgents({
       clusters: clustersColl,
       secrets,
-      command: config.agentCommand ?? defaultAgentCommand(),
+      command: agentCommand.command,
+      pidFile: new AgentPidFile(join(config.dataDir, "managed-agents.pid"), log),
       hubAddress: () => `localhost:${hub.port}`,
       caHash: () => hub.caHash,
       log: log.child({ component: "managed-agents" }),
@@ -183,6 +191,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       metrics: createHttpMetrics(registry),
     });
 
+    // Before serving, so that a stray agent host of an earlier run is ended first.
+    await managed.startAll();
     const http = await startHttpServer(app.callback(), config.host, config.port);
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     if (config.publicUrl === undefined) {
@@ -192,7 +202,6 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         `SO_PUBLIC_URL is not set: join commands use ${publicUrl}; set it to the URL agents and operators reach this control plane on`,
       );
     }
-    await managed.startAll();
 
     return {
       httpPort: http.port,
