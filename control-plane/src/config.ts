@@ -287,7 +287,7 @@ function parsePolicy(input: { value: string | undefined; source: string }): Plac
 
 const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A whole number of minutes, hours or days, between 5 minutes and 7 days. */
+/** A whole number of minutes or hours from 5 minutes to 23 hours (the forecaster uses the same time on previous days). */
 function parseDuration(
   input: { value: string | undefined; source: string },
   fallback: number,
@@ -295,10 +295,10 @@ function parseDuration(
   if (input.value === undefined) return fallback;
   const m = /^(\d+)\s*([mhd])$/.exec(input.value.trim());
   const ms = m ? Number(m[1]) * (durationUnits[m[2] as string] as number) : Number.NaN;
-  if (!(ms >= 5 * 60_000 && ms <= 7 * 86_400_000)) {
+  if (!(ms >= 5 * 60_000 && ms <= 23 * 3_600_000)) {
     throw invalid(
       input.source,
-      `must be a duration from 5m to 7d such as 6h or 90m, got "${input.value}"`,
+      `must be a duration from 5m to 23h such as 6h or 90m, got "${input.value}"`,
     );
   }
   return ms;

@@ -4,11 +4,12 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { AgentPidFile } from "./clusters/agent-pid-file.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
+import { ClusterRecords } from "./clusters/cluster-records.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
 import { ManagedAgents } from "./clusters/managed-agents.js";
 import { type ControlPlaneConfig, defaultPublicUrl } from "./config.js";
-import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
+import { createEnablers, type Enablers } from "./enablers/create-enablers.js";
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
 import { UsageHistory } from "./history/usage-history.js";
@@ -16,7 +17,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
-import { loadInstallScript } from "./install/install-script.js";
+import { type InstallScript, loadInstallScript } from "./install/install-script.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -25,6 +26,7 @@ import { startHttpServer } from "./rest/http-server.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
+import { enablerRoutes } from "./rest/routes/enabler-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
 import { installRoutes } from "./rest/routes/install-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
@@ -84,7 +86,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       clusterCollection.name,
       clusterCollection.options,
     );
-    const enablers = await store.collection<EnablerRef>(enablerCollectionName);
+    const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
     const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
 
@@ -106,11 +108,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "history" }),
     });
     history.start();
+    let enablers: Enablers | undefined;
+    const outboxFailed = (err: unknown) => log.error({ err }, "could not record a command result");
     const hub = await startAgentHub({
       tlsSource: config,
       host: config.host,
       port: config.grpcPort,
-      clusters: clustersColl,
+      clusters: clusterRecords,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
       timings: deps.hubTimings ?? defaultHubTimings,
@@ -118,13 +122,46 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       now,
       log,
       onReport: (id, report, at) => history.record(id, report, at),
+      // The enablers are built once the hub's sessions exist; the start-up sweep covers
+      // sessions that start before then.
+      onSessionStart: (session) => void enablers?.outbox.sessionStarted(session),
+      onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
+      onCommandProgress: (id, progress) =>
+        void enablers?.outbox.progress(id, progress).catch(outboxFailed),
     });
     const { sessions, inventory } = hub;
+    enablers = await createEnablers({
+      store,
+      resolver: repos,
+      clusters: {
+        async find(idOrName) {
+          const c = await clusterRecords.findByIdOrName(idOrName);
+          return c
+            ? {
+                id: c._id,
+                name: c.name,
+                ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
+              }
+            : undefined;
+        },
+        isConnected: (id) => sessions.has(id),
+      },
+      sessions,
+      dataDir: config.dataDir,
+      helmBin: config.helmBin,
+      now,
+      log,
+    });
 
-    const installScript = loadInstallScript();
     // Without SO_PUBLIC_URL the URL needs the REST port, known once listening;
     // no request can ask for a join command before that.
     let publicUrl = config.publicUrl ?? defaultPublicUrl(config.host, config.port);
+    // The served installer carries the public URL (host mode downloads from it).
+    let installScript: InstallScript | undefined;
+    const script = () => {
+      installScript ??= loadInstallScript({ publicUrl });
+      return installScript;
+    };
     const endpoint: JoinEndpoint = {
       get publicUrl() {
         return publicUrl;
@@ -133,7 +170,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         return hubAddressFrom(publicUrl, hub.port);
       },
       caHash: () => hub.caHash,
-      scriptSha256: () => installScript.sha256,
+      scriptSha256: () => script().sha256,
     };
     const agentCommand = config.agentCommand
       ? { command: [...config.agentCommand] }
@@ -141,7 +178,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     if (agentCommand.reason)
       log.warn(`credential clusters run the agent from source through tsx: ${agentCommand.reason}`);
     const managed = new ManagedAgents({
-      clusters: clustersColl,
+      clusters: clusterRecords,
       secrets,
       command: agentCommand.command,
       pidFile: new AgentPidFile(join(config.dataDir, "managed-agents.pid"), log),
@@ -153,8 +190,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
-      clusters: clustersColl,
-      enablers,
+      clusters: clusterRecords,
+      enablers: enablers.ofCluster,
       secrets,
       endpoint,
       now,
@@ -181,7 +218,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
-      ...installRoutes({ script: installScript }),
+      ...enablerRoutes({ enablers: enablers.service, now }),
+      ...installRoutes({ script }),
     );
     const app = createHttpApp({
       routes,
@@ -201,7 +239,9 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         { publicUrl },
         `SO_PUBLIC_URL is not set: join commands use ${publicUrl}; set it to the URL agents and operators reach this control plane on`,
       );
+      installScript = undefined;
     }
+    enablers.start();
 
     return {
       httpPort: http.port,
@@ -212,6 +252,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       generatedAdminToken: admin.generatedToken,
       managedAgents: managed,
       async close() {
+        enablers?.stop();
         await managed.close();
         await Promise.all([http.close(), hub.close()]);
         // Closed buckets still queued are written; the open ones are dropped, by design.

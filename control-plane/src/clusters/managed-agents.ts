@@ -10,17 +10,26 @@ import {
 } from "@smart-orchestrator/shared";
 import type { SecretBox } from "../security/secret-box.js";
 import { hashSecret, randomSecret } from "../security/tokens.js";
-import { type Collection, updateWithRetry } from "../store/store.js";
 import type { AgentPidFile } from "./agent-pid-file.js";
 import type { ClusterDoc } from "./cluster-doc.js";
 import { credentialsContext } from "./cluster-service.js";
+
+/** The cluster-record access managed agents need (ClusterRecords implements it). */
+export interface ManagedClusterRecords {
+  get(clusterId: string): Promise<ClusterDoc | undefined>;
+  list(): Promise<ClusterDoc[]>;
+  /** Replaces the credential and marks it used (the control plane runs the agent). */
+  replaceManagedCredential(clusterId: string, hash: string, at: Date): Promise<void>;
+  /** Shows the agent's last error as the cluster's statusReason while it is not Enabled. */
+  recordAgentProblem(clusterId: string, reason: string, at: Date): Promise<void>;
+}
 
 /** How to start the agent program: argv[0..n], to which link flags are appended. */
 export type AgentCommand = readonly string[];
 
 /** Options for {@link ManagedAgents}. */
 export interface ManagedAgentsOptions {
-  readonly clusters: Collection<ClusterDoc>;
+  readonly clusters: ManagedClusterRecords;
   readonly secrets: SecretBox;
   readonly command: AgentCommand;
   /** `host:port` of this control plane's hub, as the child dials it. */
@@ -75,7 +84,7 @@ export class ManagedAgents {
   /** Ends a stray host of an earlier run, then serves every stored cluster that has credentials. */
   async startAll(): Promise<void> {
     await this.#o.pidFile?.endStray();
-    for (const c of await this.#o.clusters.find()) if (c.credentials) this.#wanted.add(c._id);
+    for (const c of await this.#o.clusters.list()) if (c.credentials) this.#wanted.add(c._id);
     if (this.#wanted.size > 0) this.#spawn();
   }
 
@@ -236,13 +245,8 @@ export class ManagedAgents {
 
   /** Shows why a cluster served from credentials is not connected, as its `statusReason`. */
   async #recordReason(clusterId: string, reason: string): Promise<void> {
-    const at = this.#o.now().toISOString();
     try {
-      await updateWithRetry(this.#o.clusters, clusterId, (c) =>
-        c.status === "Enabled" || c.statusReason === reason
-          ? undefined
-          : { ...c, statusReason: reason, updatedAt: at },
-      );
+      await this.#o.clusters.recordAgentProblem(clusterId, reason, this.#o.now());
     } catch (err) {
       this.#o.log.warn({ err, clusterId }, "could not record the managed agent's status reason");
     }
@@ -254,13 +258,11 @@ export class ManagedAgents {
     if (!doc?.credentials) throw new Error(`cluster ${clusterId} has no credentials`);
     const kubeconfig = this.#o.secrets.open(doc.credentials, credentialsContext(clusterId));
     const credential = `${clusterId}.${randomSecret(32)}`;
-    const at = this.#o.now().toISOString();
-    await updateWithRetry(this.#o.clusters, clusterId, (c) => ({
-      ...c,
-      credentialHash: hashSecret(credential),
-      credentialUsedAt: c.credentialUsedAt ?? at,
-      updatedAt: at,
-    }));
+    await this.#o.clusters.replaceManagedCredential(
+      clusterId,
+      hashSecret(credential),
+      this.#o.now(),
+    );
     return {
       type: "start",
       clusterId,
