@@ -88,7 +88,19 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     );
     const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
-    const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
+    const repos = await createRepoService({
+      store,
+      secrets,
+      now,
+      log,
+      dataDir: config.dataDir,
+      allowLinkLocal: config.repoAllowLinkLocal,
+    });
+    if (config.repoAllowLinkLocal) {
+      log.warn(
+        "SO_REPO_ALLOW_LINK_LOCAL=true: Helm repositories may point at link-local and cloud metadata addresses",
+      );
+    }
 
     const admin =
       config.auth === "none"
