@@ -60,6 +60,8 @@ export interface ControlPlaneConfig {
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly tlsCaFile: string | undefined;
+  /** Helm repository downloads may reach link-local and metadata addresses (refused by default). */
+  readonly repoAllowLinkLocal: boolean;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
   /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
@@ -110,6 +112,12 @@ const options = {
   tlsCertFile: { env: "SO_TLS_CERT", flag: "--tls-cert", help: "hub certificate chain (PEM)" },
   tlsKeyFile: { env: "SO_TLS_KEY", flag: "--tls-key", help: "hub private key (PEM)" },
   tlsCaFile: { env: "SO_TLS_CA", flag: "--tls-ca", help: "CA that issued --tls-cert (PEM)" },
+  repoAllowLinkLocal: {
+    env: "SO_REPO_ALLOW_LINK_LOCAL",
+    flag: "--repo-allow-link-local",
+    help: "Helm repos may use link-local/metadata addresses",
+    boolean: true,
+  },
   agentCommand: {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
@@ -236,6 +244,7 @@ export function loadConfig(
     tlsCertFile: tlsFiles[0]?.value,
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
+    repoAllowLinkLocal: parseBoolSetting(raw("repoAllowLinkLocal")),
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
     allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
     placementPolicy: parsePolicy(raw("placementPolicy")),

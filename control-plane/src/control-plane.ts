@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
+import { AgentPidFile } from "./clusters/agent-pid-file.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
 import { ClusterRecords } from "./clusters/cluster-records.js";
 import { ClusterService } from "./clusters/cluster-service.js";
@@ -89,7 +91,19 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     );
     const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
-    const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
+    const repos = await createRepoService({
+      store,
+      secrets,
+      now,
+      log,
+      dataDir: config.dataDir,
+      allowLinkLocal: config.repoAllowLinkLocal,
+    });
+    if (config.repoAllowLinkLocal) {
+      log.warn(
+        "SO_REPO_ALLOW_LINK_LOCAL=true: Helm repositories may point at link-local and cloud metadata addresses",
+      );
+    }
 
     const admin =
       config.auth === "none"
@@ -209,10 +223,16 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       caHash: () => hub.caHash,
       scriptSha256: () => script().sha256,
     };
+    const agentCommand = config.agentCommand
+      ? { command: [...config.agentCommand] }
+      : defaultAgentCommand();
+    if (agentCommand.reason)
+      log.warn(`credential clusters run the agent from source through tsx: ${agentCommand.reason}`);
     const managed = new ManagedAgents({
       clusters: clusterRecords,
       secrets,
-      command: config.agentCommand ?? defaultAgentCommand(),
+      command: agentCommand.command,
+      pidFile: new AgentPidFile(join(config.dataDir, "managed-agents.pid"), log),
       hubAddress: () => `localhost:${hub.port}`,
       caHash: () => hub.caHash,
       log: log.child({ component: "managed-agents" }),
@@ -262,6 +282,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       metrics: createHttpMetrics(registry),
     });
 
+    // Before serving, so that a stray agent host of an earlier run is ended first.
+    await managed.startAll();
     const http = await startHttpServer(app.callback(), config.host, config.port);
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     if (config.publicUrl === undefined) {
@@ -272,7 +294,6 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       );
       installScript = undefined;
     }
-    await managed.startAll();
     enablers.start();
 
     return {

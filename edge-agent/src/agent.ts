@@ -38,6 +38,8 @@ export interface AgentDeps {
   readonly hostScope: HostScope | "none";
   /** How often usage and host figures are sampled (default 10 s). */
   readonly sampleEveryMs?: number;
+  /** Each Kubernetes list or watch failure (the managed host reports the last one). */
+  readonly onInventoryError?: (message: string) => void;
 }
 
 /** A running agent. */
@@ -82,6 +84,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     usage,
     ...(deps.hostScope === "none" ? {} : { host: new HostSampler({ scope: deps.hostScope }) }),
     sampleEveryMs: deps.sampleEveryMs,
+    ...(deps.onInventoryError ? { onError: deps.onInventoryError } : {}),
   });
   await inventory.start();
   const commands = new CommandRunner({

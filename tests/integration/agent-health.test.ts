@@ -46,7 +46,7 @@ test("/healthz stays up while the link redials; /readyz turns ready with the fir
   const ready = await eventually(
     async () => {
       const r = await get(joined.agent.healthAddress ?? "", "/readyz");
-    return r.status === 200 ? r : undefined;
+      return r.status === 200 ? r : undefined;
     },
     "agent ready",
     30_000,
