@@ -2,6 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { createAgent } from "./agent.js";
 import { agentConfigHelp, loadAgentConfig } from "./config.js";
+import { MemoryDesiredStore } from "./desired-state/memory-desired-store.js";
 import { readManagedBootstrap } from "./managed-bootstrap.js";
 import { MemoryCredentialStore } from "./state/memory-credential-store.js";
 
@@ -53,6 +54,8 @@ const agent = await createAgent({
           clusterId: bootstrap.clusterId,
           credential: bootstrap.credential,
         }),
+        // Run beside the control plane: it is never cut off from the hub, nothing to be autonomous for.
+        desiredState: new MemoryDesiredStore(),
       }
     : {}),
 });
