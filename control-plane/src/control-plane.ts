@@ -14,6 +14,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
+import { explainListenError } from "./net/listen-error.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -104,6 +105,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       tlsSource: config,
       host: config.host,
       port: config.grpcPort,
+      limits: {
+        handshakeTimeoutMs: config.hubHandshakeTimeoutMs,
+        firstFrameTimeoutMs: config.hubFirstFrameTimeoutMs,
+        helloTimeoutMs: config.hubHelloTimeoutMs,
+        maxConnections: config.hubMaxConnections,
+        maxConnectionsPerSource: config.hubMaxConnectionsPerSource,
+      },
       clusters: clustersColl,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
@@ -112,6 +120,12 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       now,
       log,
       onReport: (id, report, at) => history.record(id, report, at),
+    }).catch((err: unknown) => {
+      throw explainListenError(err, {
+        setting: "SO_GRPC_PORT (--grpc-port)",
+        host: config.host,
+        port: config.grpcPort,
+      });
     });
     const { sessions, inventory } = hub;
 
@@ -170,7 +184,24 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       metrics: createHttpMetrics(registry),
     });
 
-    const http = await startHttpServer(app.callback(), config.host, config.port);
+    const http = await startHttpServer(app.callback(), {
+      host: config.host,
+      port: config.port,
+      limits: {
+        headersTimeoutMs: config.restHeadersTimeoutMs,
+        requestTimeoutMs: config.restRequestTimeoutMs,
+        keepAliveTimeoutMs: config.restKeepAliveTimeoutMs,
+        maxConnections: config.restMaxConnections,
+      },
+      log,
+    }).catch(async (err: unknown) => {
+      await hub.close();
+      throw explainListenError(err, {
+        setting: "SO_PORT (--port)",
+        host: config.host,
+        port: config.port,
+      });
+    });
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     await managed.startAll();
 

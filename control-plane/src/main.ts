@@ -1,6 +1,7 @@
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { configHelp, loadConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
+import { ListenError } from "./net/listen-error.js";
 
 if (process.argv.includes("--help")) {
   process.stdout.write(
@@ -20,7 +21,12 @@ try {
 }
 
 const log = createLogger({ name: "control-plane", level: config.logLevel });
-const plane = await createControlPlane({ config, log });
+const plane = await createControlPlane({ config, log }).catch((err: unknown) => {
+  // A busy port is a setting to change, not a crash: one line, status 2.
+  if (!(err instanceof ListenError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(2);
+});
 if (plane.generatedAdminToken) {
   process.stdout.write(
     `\nGenerated admin token (shown once; only its hash is stored):\n\n  ${plane.generatedAdminToken}\n\nSet SO_ADMIN_TOKEN to choose your own.\n\n`,

@@ -40,6 +40,8 @@ export interface AgentHubDeps {
   readonly onReportHandled?: (seconds: number) => void;
   /** True while the hub shuts down: ended sessions are then not recorded as disconnects. */
   readonly isStopping?: () => boolean;
+  /** Called with the stream's peer once an authenticated Hello started a session (lifts the connection's Hello deadline). */
+  readonly onHello?: (peer: string) => void;
 }
 
 /**
@@ -106,6 +108,7 @@ export function createConnectHandler(deps: AgentHubDeps) {
             return fail(err, "rejected Hello");
           }
           session = startSession(deps, call, identity, m.body.value);
+          deps.onHello?.(call.getPeer());
         };
         for (const m of early.splice(0)) onMessage(m);
       },

@@ -6,6 +6,7 @@ import type { SecretBox } from "../security/secret-box.js";
 import type { Collection } from "../store/store.js";
 import { AgentAuthenticator } from "./agent-auth.js";
 import { ClusterPresence } from "./cluster-presence.js";
+import type { HubConnectionLimits } from "./hub-listener.js";
 import { createHubMetrics } from "./hub-metrics.js";
 import { startHubServer } from "./hub-server.js";
 import type { HubTimings } from "./hub-timings.js";
@@ -27,6 +28,8 @@ export interface AgentHubModuleDeps {
   readonly tlsSource: HubTlsSource;
   readonly host: string;
   readonly port: number;
+  /** Deadlines and caps on raw connections. */
+  readonly limits: HubConnectionLimits;
   readonly clusters: Collection<ClusterDoc>;
   readonly caStore: Collection<CaDoc>;
   readonly secrets: SecretBox;
@@ -81,7 +84,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       ...(deps.onReport ? { onReport: deps.onReport } : {}),
       onReportHandled: metrics.reportHandled,
     },
-    { host: deps.host, port: deps.port, tls: tls.tls, log },
+    { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log },
   );
   const sweep = setTimeout(() => {
     presence
