@@ -39,10 +39,36 @@ test("invalid values name the variable or flag", (t) => {
     [{ SO_ADMIN_TOKEN: "short" }, [], /^SO_ADMIN_TOKEN must be at least 16/],
     [{}, ["--bogus", "1"], /^--bogus is not a known flag/],
     [{}, ["--port"], /^--port needs a value/],
+    [{ SO_PLACEMENT_POLICY: "random" }, [], /^SO_PLACEMENT_POLICY must be one of worst-fit/],
+    [{ SO_FORECAST_HORIZON: "6" }, [], /^SO_FORECAST_HORIZON must be a duration/],
+    [{ SO_FORECAST_HORIZON: "30d" }, [], /^SO_FORECAST_HORIZON must be a duration/],
+    [{ SO_PLACEMENT_DEFAULT_REQUESTS: "100m" }, [], /^SO_PLACEMENT_DEFAULT_REQUESTS must be/],
+    [{ SO_PLACEMENT_DEFAULT_REQUESTS: "0,1Mi" }, [], /^SO_PLACEMENT_DEFAULT_REQUESTS must be/],
   ];
   for (const [env, argv, message] of cases) {
     t.throws(() => loadConfig(env, argv), { message }, JSON.stringify({ env, argv }));
   }
+});
+
+test("placement settings: defaults as the original, and each can be set", (t) => {
+  const d = loadConfig({}, []);
+  t.is(d.placementPolicy, "traffic-most");
+  t.false(d.predictive);
+  t.is(d.forecastHorizonMs, 6 * 3_600_000);
+  t.deepEqual(d.placementDefaultRequests, { cpuMillis: 100, memoryBytes: 200 * 1024 * 1024 });
+  const c = loadConfig(
+    {
+      SO_PLACEMENT_POLICY: "best-fit",
+      SO_PREDICTIVE: "true",
+      SO_FORECAST_HORIZON: "90m",
+      SO_PLACEMENT_DEFAULT_REQUESTS: "250m,1Gi",
+    },
+    [],
+  );
+  t.is(c.placementPolicy, "best-fit");
+  t.true(c.predictive);
+  t.is(c.forecastHorizonMs, 90 * 60_000);
+  t.deepEqual(c.placementDefaultRequests, { cpuMillis: 250, memoryBytes: 1024 ** 3 });
 });
 
 test("a hex or base64 master key of 32 bytes is accepted", (t) => {

@@ -1,13 +1,22 @@
 import { hostname } from "node:os";
 import {
+  AppError,
   invalidSetting as invalid,
   type LogLevel,
   parseBoolSetting,
+  parseBytes,
   parseLogLevelSetting,
+  parseMillis,
   readSettings,
   type SettingSpec,
   settingsHelp,
 } from "@smart-orchestrator/shared";
+import {
+  defaultPlacementPolicy,
+  type PlacementPolicy,
+  parsePlacementPolicy,
+} from "./placement/policies.js";
+import { kubernetesDefaultRequests } from "./placement/workload-demand.js";
 
 /** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
 export type AuthMode = "token" | "none";
@@ -64,6 +73,14 @@ export interface ControlPlaneConfig {
   readonly restKeepAliveTimeoutMs: number;
   /** Open REST connections in total. */
   readonly restMaxConnections: number;
+  /** Policy used when a request names none (default traffic-most, as the original). */
+  readonly placementPolicy: PlacementPolicy;
+  /** Place on forecast p90 usage and mean forecast traffic unless a request says otherwise. */
+  readonly predictive: boolean;
+  /** How far ahead forecasts look, ms (default 6 h). */
+  readonly forecastHorizonMs: number;
+  /** Per-pod request assumed for a pod that asks for nothing. */
+  readonly placementDefaultRequests: { readonly cpuMillis: number; readonly memoryBytes: number };
 }
 
 const options = {
@@ -138,6 +155,27 @@ const options = {
     flag: "--rest-max-connections",
     help: "open REST connections in total (default 1024)",
   },
+  placementPolicy: {
+    env: "SO_PLACEMENT_POLICY",
+    flag: "--placement-policy",
+    help: "worst-fit, best-fit or traffic-most (default)",
+  },
+  predictive: {
+    env: "SO_PREDICTIVE",
+    flag: "--predictive",
+    help: "place on forecast usage by default",
+    boolean: true,
+  },
+  forecastHorizonMs: {
+    env: "SO_FORECAST_HORIZON",
+    flag: "--forecast-horizon",
+    help: "forecast horizon, e.g. 6h or 90m (default 6h)",
+  },
+  placementDefaultRequests: {
+    env: "SO_PLACEMENT_DEFAULT_REQUESTS",
+    flag: "--placement-default-requests",
+    help: "cpu,memory assumed for a pod without requests (default 100m,200Mi)",
+  },
 } as const satisfies Record<keyof ControlPlaneConfig, SettingSpec>;
 
 /** The usage text printed by `--help`. */
@@ -204,8 +242,8 @@ export function loadConfig(
     .map((s) => s.trim())
     .filter(Boolean);
   const defaultSans = [hostname(), "localhost", "127.0.0.1", new URL(url).hostname];
-  const restHeadersTimeoutMs = parseDuration(raw("restHeadersTimeoutMs"), 10_000);
-  const restRequestTimeoutMs = parseDuration(raw("restRequestTimeoutMs"), 60_000);
+  const restHeadersTimeoutMs = parseTimeout(raw("restHeadersTimeoutMs"), 10_000);
+  const restRequestTimeoutMs = parseTimeout(raw("restRequestTimeoutMs"), 60_000);
   if (restHeadersTimeoutMs > restRequestTimeoutMs) {
     // Node refuses a headers deadline past the request deadline.
     throw invalid(
@@ -233,15 +271,19 @@ export function loadConfig(
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
-    hubHandshakeTimeoutMs: parseDuration(raw("hubHandshakeTimeoutMs"), 10_000),
-    hubFirstFrameTimeoutMs: parseDuration(raw("hubFirstFrameTimeoutMs"), 10_000),
-    hubHelloTimeoutMs: parseDuration(raw("hubHelloTimeoutMs"), 30_000),
+    hubHandshakeTimeoutMs: parseTimeout(raw("hubHandshakeTimeoutMs"), 10_000),
+    hubFirstFrameTimeoutMs: parseTimeout(raw("hubFirstFrameTimeoutMs"), 10_000),
+    hubHelloTimeoutMs: parseTimeout(raw("hubHelloTimeoutMs"), 30_000),
     hubMaxConnections: parseCount(raw("hubMaxConnections"), 16_384),
     hubMaxConnectionsPerSource: parseCount(raw("hubMaxConnectionsPerSource"), 1_024),
     restHeadersTimeoutMs,
     restRequestTimeoutMs,
-    restKeepAliveTimeoutMs: parseDuration(raw("restKeepAliveTimeoutMs"), 5_000),
+    restKeepAliveTimeoutMs: parseTimeout(raw("restKeepAliveTimeoutMs"), 5_000),
     restMaxConnections: parseCount(raw("restMaxConnections"), 1_024),
+    placementPolicy: parsePolicy(raw("placementPolicy")),
+    predictive: parseBoolSetting(raw("predictive")),
+    forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),
+    placementDefaultRequests: parseDefaultRequests(raw("placementDefaultRequests")),
   });
 }
 
@@ -265,6 +307,53 @@ function parsePort(input: { value: string | undefined; source: string }, fallbac
   return n;
 }
 
+function parsePolicy(input: { value: string | undefined; source: string }): PlacementPolicy {
+  if (input.value === undefined) return defaultPlacementPolicy;
+  try {
+    return parsePlacementPolicy(input.value, input.source);
+  } catch (err) {
+    throw invalid(input.source, AppError.from(err).message.replace(`${input.source} `, ""));
+  }
+}
+
+const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A whole number of minutes, hours or days, between 5 minutes and 7 days. */
+function parseDuration(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const m = /^(\d+)\s*([mhd])$/.exec(input.value.trim());
+  const ms = m ? Number(m[1]) * (durationUnits[m[2] as string] as number) : Number.NaN;
+  if (!(ms >= 5 * 60_000 && ms <= 7 * 86_400_000)) {
+    throw invalid(
+      input.source,
+      `must be a duration from 5m to 7d such as 6h or 90m, got "${input.value}"`,
+    );
+  }
+  return ms;
+}
+
+function parseDefaultRequests(input: {
+  value: string | undefined;
+  source: string;
+}): ControlPlaneConfig["placementDefaultRequests"] {
+  if (input.value === undefined) return kubernetesDefaultRequests;
+  const [cpu, mem, extra] = input.value.split(",").map((s) => s.trim());
+  try {
+    if (!cpu || !mem || extra !== undefined) throw new Error("shape");
+    const out = { cpuMillis: Number(parseMillis(cpu)), memoryBytes: Number(parseBytes(mem)) };
+    if (out.cpuMillis <= 0 || out.memoryBytes <= 0) throw new Error("zero");
+    return out;
+  } catch {
+    throw invalid(
+      input.source,
+      `must be "<cpu>,<memory>" above zero such as 100m,200Mi, got "${input.value}"`,
+    );
+  }
+}
+
 const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 function parseSize(input: { value: string | undefined; source: string }, fallback: number): number {
@@ -277,16 +366,16 @@ function parseSize(input: { value: string | undefined; source: string }, fallbac
   return Number(m[1]) * unit;
 }
 
-const durationUnits: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000 };
+const timeoutUnits: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000 };
 
-/** A duration as `10s`, `500ms`, `2m` or plain milliseconds; must be positive. */
-function parseDuration(
+/** A timeout as `10s`, `500ms`, `2m` or plain milliseconds; must be positive. */
+function parseTimeout(
   input: { value: string | undefined; source: string },
   fallback: number,
 ): number {
   if (input.value === undefined) return fallback;
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(input.value.trim());
-  const unit = durationUnits[(m?.[2] ?? "").toLowerCase()];
+  const unit = timeoutUnits[(m?.[2] ?? "").toLowerCase()];
   const ms = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN;
   if (!(ms >= 1 && ms <= 2 ** 31 - 1)) {
     throw invalid(

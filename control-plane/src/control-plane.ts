@@ -14,6 +14,7 @@ import { defaultHubTimings, type HubTimings } from "./hub/hub-timings.js";
 import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
+import { loadInstallScript } from "./install/install-script.js";
 import { explainListenError } from "./net/listen-error.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
@@ -24,6 +25,7 @@ import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
+import { installRoutes } from "./rest/routes/install-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
@@ -129,6 +131,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     });
     const { sessions, inventory } = hub;
 
+    const installScript = loadInstallScript();
     const endpoint: JoinEndpoint = {
       publicUrl: config.publicUrl,
       hubAddress: hubAddressFrom(
@@ -136,6 +139,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         config.grpcPort === 0 ? hub.port : config.grpcPort,
       ),
       caHash: () => hub.caHash,
+      scriptSha256: () => installScript.sha256,
     };
     const managed = new ManagedAgents({
       clusters: clustersColl,
@@ -175,6 +179,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
+      ...installRoutes({ script: installScript }),
     );
     const app = createHttpApp({
       routes,

@@ -3,8 +3,11 @@ export { AppError, ErrorCode, isAppError } from "./app-error.js";
 export type { BackoffOptions } from "./backoff.js";
 export { Backoff } from "./backoff.js";
 export * from "./gen/so/v1/agent.js";
+export { maxLinkMessageBytes } from "./link-limits.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";
+export type { ContainerLike, PodLike, PodSpecLike, Requests } from "./pod-requests.js";
+export { add as addRequests, holdsResources, noRequests, podSpecRequests } from "./pod-requests.js";
 export type { Quantity, QuantityFormat } from "./quantity.js";
 export {
   addQuantities,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LatestFiguresView } from "../history/history-schemas.js";
+import { absentWhenNull, optionalText } from "../rest/compat-fields.js";
 import { clusterStatuses } from "./cluster-doc.js";
 import { KubeconfigSchema } from "./kubeconfig-schema.js";
 
@@ -13,18 +14,35 @@ export const Dns1123Label = z
     "must be a DNS-1123 label (lowercase letters, digits, '-')",
   );
 
-/** `POST /clusters` body, as in the original enabler. */
+/**
+ * `cloud` as the original API took it: a boolean, or the strings `"true"` and
+ * `"false"` (its README documents the field as a string, and mongoose cast it).
+ */
+const CloudFlag = z
+  .union([z.boolean(), z.enum(["true", "false"])], {
+    error: 'must be a boolean, or the string "true" or "false"',
+  })
+  .nullish()
+  .transform((v) => v === true || v === "true");
+
+/**
+ * `POST /clusters` body, as in the original enabler. `null` on an optional
+ * field counts as absent.
+ */
 export const CreateClusterBody = z
   .strictObject({
     name: Dns1123Label,
-    description: z.string().max(1024).default(""),
-    credentials: KubeconfigSchema.optional(),
-    cloud: z.boolean().default(false),
+    description: optionalText(1024),
+    credentials: absentWhenNull(KubeconfigSchema),
+    cloud: CloudFlag,
+    // Any CNI name (Cilium, flannel, Calico, kube-router, ...), stored as
+    // given: it is a label for people, nothing here acts on it.
     cni: z
       .string()
-      .max(63)
-      .regex(/^[a-z0-9-]*$/, "must be lowercase letters, digits or '-'")
-      .default(""),
+      .max(63, "must be at most 63 characters")
+      .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+      .nullish()
+      .transform((v) => v ?? ""),
   })
   .meta({ id: "CreateCluster" });
 
@@ -83,7 +101,22 @@ export const ClusterView = z
 /** A cluster as GETs show it. */
 export type ClusterView = z.output<typeof ClusterView>;
 
-/** Truthy values of the `Force` header. */
+/**
+ * The `Force` header, read without regard to case (`True`, `true`, `1`, as
+ * clients of the original API send it). The output is lowercased.
+ */
 export const ForceHeader = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { error: 'must be "true" or "false"' })
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(
+    z.enum(["true", "false", "1", "0", "yes", "no"], {
+      error: 'must be "true" or "false" (any case), "1" or "0"',
+    }),
+  )
   .optional();
+
+/** Whether a parsed {@link ForceHeader} value asks for force. */
+export function isForced(value: z.output<typeof ForceHeader>): boolean {
+  return value === "true" || value === "1" || value === "yes";
+}

@@ -6,13 +6,24 @@ export interface JoinEndpoint {
   readonly hubAddress: string;
   /** `sha256:<hex>` of the hub CA's SPKI; undefined while the hub runs without TLS. */
   caHash(): string | undefined;
+  /** Hex sha256 of the installer served at `/install/agent.sh`. */
+  scriptSha256(): string;
 }
 
-/** The operator's one-liner that installs and joins an agent. */
+/**
+ * The operator's one-liner: download the installer, check its sha256, and
+ * only then run it. A script changed in transit (even over plain HTTP) fails
+ * the check and never runs; `--ca-hash` then pins the hub's CA inside the agent.
+ */
 export function joinCommand(endpoint: JoinEndpoint, token: string): string {
   const hash = endpoint.caHash();
   const trust = hash ? `--ca-hash ${hash}` : "--insecure";
-  return `curl -sfL ${endpoint.publicUrl}/install/agent.sh | sh -s - --hub ${endpoint.hubAddress} --token ${token} ${trust}`;
+  const url = `${endpoint.publicUrl.replace(/\/+$/, "")}/install/agent.sh`;
+  return [
+    `curl -sfLo so-agent.sh ${url}`,
+    `echo '${endpoint.scriptSha256()}  so-agent.sh' | sha256sum -c -`,
+    `sh so-agent.sh --hub ${endpoint.hubAddress} --token ${token} ${trust}`,
+  ].join(" && ");
 }
 
 /** The hub address implied by a public URL and the gRPC port. */

@@ -2,6 +2,7 @@ import type { ServerDuplexStream } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import type {
   AgentMessage,
+  CommandProgress,
   CommandResult,
   Hello,
   HubMessage,
@@ -20,6 +21,9 @@ import type { SessionRegistry } from "./session-registry.js";
 /** Receives command results; the deploy work plugs its outbox in here. */
 export type CommandResultSink = (clusterId: string, result: CommandResult) => void;
 
+/** Receives the progress an agent sends while a command runs (which objects are not ready, why). */
+export type CommandProgressSink = (clusterId: string, progress: CommandProgress) => void;
+
 /** Called when a cluster's session starts, e.g. to re-send its pending commands. */
 export type SessionStartListener = (session: AgentSession) => void;
 
@@ -33,6 +37,7 @@ export interface AgentHubDeps {
   readonly log: Logger;
   readonly now: () => Date;
   readonly onCommandResult?: CommandResultSink;
+  readonly onCommandProgress?: CommandProgressSink;
   readonly onSessionStart?: SessionStartListener;
   /** Called with every accepted report and its hub receive time (usage history). */
   readonly onReport?: (clusterId: string, report: NodeReport, receivedAt: Date) => void;
@@ -140,6 +145,8 @@ function startSession(
         deps.onReport?.(id, report, at);
       },
       commandResult: (id: string, result: CommandResult) => deps.onCommandResult?.(id, result),
+      commandProgress: (id: string, progress: CommandProgress) =>
+        deps.onCommandProgress?.(id, progress),
     },
     onEnd: (s, reason) => {
       if (deps.registry.detach(s) && !deps.isStopping?.()) {

@@ -2,6 +2,7 @@ import type { ServerDuplexStream } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import type {
   AgentMessage,
+  CommandProgress,
   CommandResult,
   HubMessage,
   Logger,
@@ -9,12 +10,13 @@ import type {
 } from "@smart-orchestrator/shared";
 import { toGrpcError } from "./grpc-status.js";
 import type { HubTimings } from "./hub-timings.js";
-import { checkNodeReport } from "./message-checks.js";
+import { checkCommandProgress, checkCommandResult, checkNodeReport } from "./message-checks.js";
 
 /** What a session hands received messages to. */
 export interface SessionSink {
   report(clusterId: string, report: NodeReport): void;
   commandResult(clusterId: string, result: CommandResult): void;
+  commandProgress(clusterId: string, progress: CommandProgress): void;
 }
 
 /** Options for {@link AgentSession}. */
@@ -78,7 +80,12 @@ export class AgentSession {
           this.#o.sink.report(this.clusterId, body.value);
           break;
         case "commandResult":
+          checkCommandResult(body.value);
           this.#o.sink.commandResult(this.clusterId, body.value);
+          break;
+        case "commandProgress":
+          checkCommandProgress(body.value);
+          this.#o.sink.commandProgress(this.clusterId, body.value);
           break;
         case "pong":
           break;

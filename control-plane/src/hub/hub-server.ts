@@ -1,12 +1,12 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { AgentHubService } from "@smart-orchestrator/shared";
+import { AgentHubService, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import { type AgentHubDeps, createConnectHandler } from "./agent-hub.js";
 import { type HubListenerOptions, startHubListener } from "./hub-listener.js";
 
 export type { HubTls } from "./hub-listener.js";
 
-/** Largest message an agent may send: a 5000-node report fits with room to spare. */
-export const maxAgentMessageBytes = 8 * 1024 * 1024;
+/** Largest message either way on an agent stream (the link-wide limit, 32 MiB). */
+export const maxAgentMessageBytes = maxLinkMessageBytes;
 
 /** Options for {@link startHubServer}: where and how to listen. */
 export type HubServerOptions = Omit<HubListenerOptions, "onReady">;
@@ -32,6 +32,7 @@ export async function startHubServer(
 ): Promise<HubServer> {
   const server = new Server({
     "grpc.max_receive_message_length": maxAgentMessageBytes,
+    "grpc.max_send_message_length": maxAgentMessageBytes,
     "grpc.keepalive_time_ms": 20_000,
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,

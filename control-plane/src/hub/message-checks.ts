@@ -1,9 +1,13 @@
 import {
   AppError,
+  type CommandProgress,
+  type CommandResult,
   ErrorCode,
+  FailureKind,
   type FieldError,
   type Hello,
   type NodeReport,
+  type ObjectStatus,
 } from "@smart-orchestrator/shared";
 
 /** Limits on what one agent may send; generous for real clusters, tight enough to stop abuse. */
@@ -12,6 +16,13 @@ export const agentMessageLimits = {
   maxLabels: 256,
   maxTaints: 64,
   maxArchitectures: 8,
+  /** Per-object statuses in one CommandResult (Apply refuses more objects than this). */
+  maxResultObjects: 10_000,
+  /** Per-object statuses in one CommandProgress (only the ones not ready are sent). */
+  maxProgressObjects: 1_000,
+  maxCommandIdLength: 128,
+  maxResultMessageLength: 4096,
+  maxObjectMessageLength: 1024,
 } as const;
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -149,4 +160,77 @@ export function checkNodeReport(report: NodeReport): void {
     c.maxLen(host.hostname, 253, "node_report.host.hostname");
   }
   c.done("NodeReport");
+}
+
+const commandId = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+
+function checkCommandId(c: Checker, id: string, field: string): void {
+  c.check(id.length > 0, field, "required");
+  c.check(
+    id.length <= agentMessageLimits.maxCommandIdLength && (id === "" || commandId.test(id)),
+    field,
+    `not a command id (at most ${agentMessageLimits.maxCommandIdLength} of [A-Za-z0-9._:/-])`,
+  );
+}
+
+function checkRevision(c: Checker, n: number, field: string): void {
+  c.check(Number.isSafeInteger(n) && n >= 0, field, "must be an integer >= 0");
+}
+
+// Enum fields accept values this hub does not know yet: a newer agent may send them.
+function checkEnum(c: Checker, n: number, field: string): void {
+  c.check(Number.isInteger(n) && n >= 0, field, "must be a known enum value");
+}
+
+function checkObjects(c: Checker, objects: readonly ObjectStatus[], max: number, at: string): void {
+  c.check(objects.length <= max, at, `more than ${max} objects`);
+  objects.slice(0, max).forEach((o, i) => {
+    const f = `${at}[${i}]`;
+    c.maxLen(o.group, 253, `${f}.group`);
+    c.check(
+      o.kind.length > 0 && o.kind.length <= 63,
+      `${f}.kind`,
+      "required, at most 63 characters",
+    );
+    c.maxLen(o.namespace, 63, `${f}.namespace`);
+    c.check(
+      o.name.length > 0 && o.name.length <= 253,
+      `${f}.name`,
+      "required, at most 253 characters",
+    );
+    checkEnum(c, o.action, `${f}.action`);
+    c.maxLen(o.message, agentMessageLimits.maxObjectMessageLength, `${f}.message`);
+  });
+}
+
+/** Validates a CommandResult; throws `invalid_argument` naming the field. */
+export function checkCommandResult(result: CommandResult): void {
+  const c = new Checker();
+  checkCommandId(c, result.commandId, "command_result.command_id");
+  c.maxLen(result.message, agentMessageLimits.maxResultMessageLength, "command_result.message");
+  checkRevision(c, result.revision, "command_result.revision");
+  checkRevision(c, result.appliedRevision, "command_result.applied_revision");
+  checkEnum(c, result.failure, "command_result.failure");
+  c.check(
+    !result.ok || result.failure === FailureKind.FAILURE_KIND_UNSPECIFIED,
+    "command_result.failure",
+    "must be unspecified when ok is true",
+  );
+  checkObjects(c, result.objects, agentMessageLimits.maxResultObjects, "command_result.objects");
+  c.done("CommandResult");
+}
+
+/** Validates a CommandProgress; throws `invalid_argument` naming the field. */
+export function checkCommandProgress(progress: CommandProgress): void {
+  const c = new Checker();
+  checkCommandId(c, progress.commandId, "command_progress.command_id");
+  checkRevision(c, progress.revision, "command_progress.revision");
+  c.maxLen(progress.message, agentMessageLimits.maxObjectMessageLength, "command_progress.message");
+  checkObjects(
+    c,
+    progress.objects,
+    agentMessageLimits.maxProgressObjects,
+    "command_progress.objects",
+  );
+  c.done("CommandProgress");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { optionalText } from "../rest/compat-fields.js";
 import { repoStatuses } from "./repo-doc.js";
 
 /** A repository name: usable as the `<repo>` in `<repo>/<chart>`. */
@@ -39,7 +40,7 @@ export const RepoUrl = z
 export const PublicRepoBody = z
   .strictObject({
     name: RepoName,
-    description: z.string().max(1024).default(""),
+    description: optionalText(1024),
     url: RepoUrl,
   })
   .meta({ id: "PublicRepo" });
@@ -48,7 +49,7 @@ export const PublicRepoBody = z
 export const PrivateRepoBody = z
   .strictObject({
     name: RepoName,
-    description: z.string().max(1024).default(""),
+    description: optionalText(1024),
     url: RepoUrl,
     auth: z.strictObject({
       username: z.string().min(1, "must not be empty").max(256),

@@ -6,7 +6,7 @@ import Koa, { type Context } from "koa";
 import type { TokenVerifier } from "./auth.js";
 import { readJsonBody } from "./body.js";
 import type { HttpMetrics } from "./http-metrics.js";
-import { toProblem } from "./problem.js";
+import { methodProblem, toProblem } from "./problem.js";
 import type { AnyRoute } from "./route.js";
 import { parseWith } from "./validate.js";
 
@@ -33,7 +33,9 @@ declare module "koa" {
 export function createHttpApp(deps: HttpAppDeps): Koa {
   const app = new Koa();
   app.proxy = false;
-  const router = new Router();
+  // TRACE is listed so that it gets a 405 with Allow on our paths; methods
+  // outside this list (PROPFIND, PURGE, ...) get 501. Neither reaches a route.
+  const router = new Router({ methods: [...knownMethods] });
 
   app.use(async (ctx, next) => {
     const incoming = ctx.get("x-request-id");
@@ -44,7 +46,9 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     const started = process.hrtime.bigint();
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        writeMethodProblem(ctx);
+      } else if (ctx.status === 404 && ctx.body === undefined) {
         throw new AppError(ErrorCode.NotFound, `no route for ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
@@ -77,13 +81,28 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     });
   }
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Not thrown: the router then sets `Allow`, which a thrown error would lose.
+  app.use(router.allowedMethods());
   return app;
+}
+
+/** Methods the router knows; any other is answered 501. */
+const knownMethods = ["HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE", "TRACE"] as const;
+
+/** A 405 or 501 from the router as problem+json; the router has set `Allow`. */
+function writeMethodProblem(ctx: Context): void {
+  const status = ctx.status;
+  ctx.body = methodProblem(status, ctx.method, ctx.response.get("allow"), {
+    path: ctx.path,
+    requestId: ctx.state.requestId,
+  });
+  ctx.status = status;
+  ctx.type = "application/problem+json";
 }
 
 function writeProblem(ctx: Context, err: unknown): void {
   const httpStatus = (err as { status?: unknown }).status;
-  // koa-router's allowedMethods throws http-errors (405/501); keep their status.
+  // http-errors thrown by koa or a middleware (4xx): keep their status.
   const mapped =
     typeof httpStatus === "number" && !(err instanceof AppError) && httpStatus < 500
       ? {

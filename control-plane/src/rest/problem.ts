@@ -73,3 +73,30 @@ export function toProblem(
     ...(context.requestId ? { requestId: context.requestId } : {}),
   };
 }
+
+/**
+ * The problem for a method a path does not take (405) or the server does not
+ * implement at all (501). A client error either way: logged as a request,
+ * never as a failure.
+ */
+export function methodProblem(
+  status: number,
+  method: string,
+  allow: string,
+  context: { path?: string; requestId?: string } = {},
+): Problem {
+  const notImplemented = status === 501;
+  const detail = notImplemented
+    ? `method ${method} is not implemented by this server`
+    : `method ${method} is not allowed on this path${allow ? `; allowed: ${allow}` : ""}`;
+  return {
+    type: `urn:smart-orchestrator:problem:${notImplemented ? "not-implemented" : "method-not-allowed"}`,
+    title: notImplemented ? "Not implemented" : "Method not allowed",
+    status,
+    detail,
+    code: status,
+    message: detail,
+    ...(context.path ? { instance: context.path } : {}),
+    ...(context.requestId ? { requestId: context.requestId } : {}),
+  };
+}

@@ -7,16 +7,20 @@ import {
   Watch,
 } from "@kubernetes/client-node";
 import {
+  addRequests,
   Backoff,
   type HostStats,
+  holdsResources,
   type Logger,
   type NodeReport,
   type NodeUsage,
+  noRequests,
+  podSpecRequests,
+  type Requests,
 } from "@smart-orchestrator/shared";
 import type { ReportSource } from "../link/hub-link.js";
 import type { HostSampler } from "./host-stats.js";
 import { toReportNode } from "./node-snapshot.js";
-import { add, holdsResources, noRequests, podRequests, type Requests } from "./pod-requests.js";
 import type { UsageCollector } from "./usage-collector.js";
 
 /** Options for {@link NodeInventory}. */
@@ -149,7 +153,7 @@ export class NodeInventory implements ReportSource {
         perNode.set(nodeName, entry);
       }
       try {
-        add(entry.requests, podRequests(pod));
+        addRequests(entry.requests, podSpecRequests(pod.spec));
         entry.pods++;
       } catch (err) {
         this.#o.log.warn(

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { V1Node, V1NodeList } from "@kubernetes/client-node";
+import { noRequests } from "@smart-orchestrator/shared";
 import test from "ava";
 import { toReportNode } from "./node-snapshot.js";
-import { noRequests } from "./pod-requests.js";
 
 // Real node objects from public test fixtures; see edge-agent/test/fixtures/k8s/SOURCE.md.
 const fixture = (name: string) =>

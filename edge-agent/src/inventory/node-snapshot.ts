@@ -4,11 +4,11 @@ import {
   parseBytes,
   parseMillis,
   parseQuantity,
+  type Requests,
   type Resources,
   toInteger,
   toSafeNumber,
 } from "@smart-orchestrator/shared";
-import type { Requests } from "./pod-requests.js";
 
 /** Builds the wire form of one node from its object and the requests of its pods. */
 export function toReportNode(node: V1Node, requested: Requests, podCount: number): Node {

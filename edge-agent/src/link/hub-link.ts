@@ -10,10 +10,13 @@ import {
   type AgentMessage,
   Backoff,
   type Command,
-  type CommandResult,
+  type CommandProgress,
+  CommandResult,
+  FailureKind,
   type Hello,
   type HubMessage,
   type Logger,
+  maxLinkMessageBytes,
   type NodeReport,
 } from "@smart-orchestrator/shared";
 import type { CredentialStore } from "../state/credential-store.js";
@@ -27,8 +30,14 @@ export interface ReportSource {
   onChange(listener: () => void): () => void;
 }
 
-/** Executes one command from the hub; the deploy work fills this in. */
-export type CommandHandler = (command: Command) => Promise<CommandResult>;
+/**
+ * Executes one command from the hub and resolves with its result; `progress`
+ * sends a CommandProgress on the stream the command came on while it runs.
+ */
+export type CommandHandler = (
+  command: Command,
+  progress: (p: CommandProgress) => void,
+) => Promise<CommandResult>;
 
 /** Link states, for logs, tests and the agent's own health. */
 export type LinkState = "connecting" | "connected" | "disconnected" | "stopped";
@@ -67,6 +76,9 @@ const channelDefaults: ChannelOptions = {
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.initial_reconnect_backoff_ms": 1_000,
   "grpc.max_reconnect_backoff_ms": 30_000,
+  // An Apply carries a whole rendered chart: the link-wide limit, not grpc's 4 MiB.
+  "grpc.max_receive_message_length": maxLinkMessageBytes,
+  "grpc.max_send_message_length": maxLinkMessageBytes,
 };
 
 /**
@@ -201,7 +213,9 @@ export class HubLink {
           stream.write({ body: { $case: "pong", value: { nonce: body.value.nonce } } });
           break;
         case "command":
-          this.#execute(stream, body.value);
+          this.#execute(body.value, (m) => {
+            if (!over) stream.write(m);
+          });
           break;
         default:
           break;
@@ -243,24 +257,28 @@ export class HubLink {
     );
   }
 
-  #execute(stream: Stream, command: Command): void {
+  #execute(command: Command, send: (m: AgentMessage) => void): void {
     const handler = this.#o.onCommand;
     const reply = (result: CommandResult) =>
-      stream.write({ body: { $case: "commandResult", value: result } });
+      send({ body: { $case: "commandResult", value: result } });
     if (!handler) {
-      reply({
-        commandId: command.id,
-        ok: false,
-        message: "this agent does not execute commands yet",
-      });
+      reply(
+        CommandResult.fromPartial({
+          commandId: command.id,
+          message: "this agent does not execute commands",
+          failure: FailureKind.FAILURE_KIND_UNSUPPORTED,
+        }),
+      );
       return;
     }
-    handler(command).then(reply, (err: unknown) =>
-      reply({
-        commandId: command.id,
-        ok: false,
-        message: err instanceof Error ? err.message : String(err),
-      }),
+    const progress = (p: CommandProgress) => send({ body: { $case: "commandProgress", value: p } });
+    handler(command, progress).then(reply, (err: unknown) =>
+      reply(
+        CommandResult.fromPartial({
+          commandId: command.id,
+          message: err instanceof Error ? err.message : String(err),
+        }),
+      ),
     );
   }
 

@@ -4,6 +4,7 @@ import {
   CreateClusterBody,
   CreatedCluster,
   ForceHeader,
+  isForced,
   JoinInfo,
 } from "../../clusters/cluster-schemas.js";
 import type { ClusterService } from "../../clusters/cluster-service.js";
@@ -113,9 +114,7 @@ export function clusterRoutes({ clusters, liveNodes }: ClusterRoutesDeps): AnyRo
       responses: { 204: { description: "Deleted" } },
       async handle(ctx) {
         const force = parseWith(ForceHeader, ctx.get("force") || undefined, "header Force");
-        await clusters.delete(String(ctx.params.id), {
-          force: force === "true" || force === "1" || force === "yes",
-        });
+        await clusters.delete(String(ctx.params.id), { force: isForced(force) });
         ctx.status = 204;
       },
     }),

@@ -32,6 +32,62 @@ export const protobufFileName = "so/v1/agent.proto";
  *     ignore it (the hub answers unknown bodies with nothing, not an error).
  */
 
+/**
+ * Why a command failed, as a closed set, so the control plane can decide
+ * what to do without parsing `message`.
+ */
+export enum FailureKind {
+  /** FAILURE_KIND_UNSPECIFIED - ok=true, or an agent older than this field. */
+  FAILURE_KIND_UNSPECIFIED = 0,
+  /**
+   * FAILURE_KIND_INVALID - The command could not be read: a required field is missing or bad,
+   * `objects` is not gzipped JSON objects, or it is too large.
+   */
+  FAILURE_KIND_INVALID = 1,
+  /** FAILURE_KIND_DEPLOY_DISABLED - The agent was installed without the deploy role (`--no-deploy`). */
+  FAILURE_KIND_DEPLOY_DISABLED = 2,
+  /**
+   * FAILURE_KIND_STALE_REVISION - Apply.revision is older than the revision the cluster already holds;
+   * CommandResult.applied_revision says which one that is.
+   */
+  FAILURE_KIND_STALE_REVISION = 3,
+  /**
+   * FAILURE_KIND_CONFLICT - Another field manager owns fields this release sets; the object's
+   * ObjectStatus.message names the manager and the fields.
+   */
+  FAILURE_KIND_CONFLICT = 4,
+  /**
+   * FAILURE_KIND_TIMEOUT - Applied, but not every object was ready within the timeout; the
+   * ObjectStatus entries with ready=false say which and why.
+   */
+  FAILURE_KIND_TIMEOUT = 5,
+  /** FAILURE_KIND_API - The Kubernetes API refused a request or could not be reached. */
+  FAILURE_KIND_API = 6,
+  /** FAILURE_KIND_UNSUPPORTED - This agent does not know the command's action (a newer hub). */
+  FAILURE_KIND_UNSUPPORTED = 7,
+  UNRECOGNIZED = -1,
+}
+
+/** What the agent did to one object. */
+export enum ObjectAction {
+  /**
+   * OBJECT_ACTION_UNSPECIFIED - Nothing yet (a progress report before the object was applied), or the
+   * apply of this object failed; see ObjectStatus.message.
+   */
+  OBJECT_ACTION_UNSPECIFIED = 0,
+  /** OBJECT_ACTION_CREATED - It did not exist and was created. */
+  OBJECT_ACTION_CREATED = 1,
+  /** OBJECT_ACTION_CONFIGURED - It existed and the apply changed it. */
+  OBJECT_ACTION_CONFIGURED = 2,
+  /** OBJECT_ACTION_UNCHANGED - It existed and the apply changed nothing. */
+  OBJECT_ACTION_UNCHANGED = 3,
+  /** OBJECT_ACTION_PRUNED - The previous revision had it and this one does not: deleted. */
+  OBJECT_ACTION_PRUNED = 4,
+  /** OBJECT_ACTION_DELETED - Deleted by a Delete command. */
+  OBJECT_ACTION_DELETED = 5,
+  UNRECOGNIZED = -1,
+}
+
 /** AgentMessage is everything an agent sends; exactly one body is set. */
 export interface AgentMessage {
   body?:
@@ -39,6 +95,7 @@ export interface AgentMessage {
     | { $case: "nodeReport"; value: NodeReport }
     | { $case: "commandResult"; value: CommandResult }
     | { $case: "pong"; value: Pong }
+    | { $case: "commandProgress"; value: CommandProgress }
     | undefined;
 }
 
@@ -236,19 +293,179 @@ export interface NodeUsage_UnavailableEntry {
 
 /**
  * Command is one unit of work for the agent. Its id is unique; the agent
- * treats a repeated id as already done (at-least-once delivery).
+ * treats a repeated id as already done (at-least-once delivery): it answers a
+ * repeat from its record of the first run, and a repeat that arrives while
+ * the first run is still going gets that run's result when it ends. The
+ * records are kept in memory for the last 256 commands, so a repeat after an
+ * agent restart runs again; Apply and Delete are idempotent, so that is safe.
+ *
+ * A Command with no action set comes from a newer hub; the agent answers it
+ * with ok=false and FAILURE_KIND_UNSUPPORTED.
  */
 export interface Command {
+  /**
+   * Unique per command: 1 to 128 characters of [A-Za-z0-9._:/-], starting
+   * with a letter or digit (e.g. "<enabler id>/<revision>/apply").
+   */
   id: string;
+  action?: { $case: "apply"; value: Apply } | { $case: "delete"; value: Delete } | undefined;
 }
 
-/** CommandResult reports the outcome of a Command. */
+/**
+ * Apply makes the cluster hold revision `revision` of a release: it
+ * server-side applies `objects` (field manager `smart-orchestrator`) in
+ * dependency order, prunes the release's objects that this revision lacks,
+ * then waits until every object is ready or `timeout_ms` has passed. While it
+ * waits it sends CommandProgress. The result has ok=true only when every
+ * object was applied and is ready.
+ */
+export interface Apply {
+  /**
+   * The enabler's name: a DNS-1123 label of at most 53 characters. It is the
+   * value of the app.kubernetes.io/instance label.
+   */
+  release: string;
+  /**
+   * The enabler's id (at most 63 characters of [A-Za-z0-9._-]), put on every
+   * object as the smart-orchestrator.io/enabler-id label. Prune and delete
+   * match on it too, so two enablers with the same name in different
+   * namespaces never touch each other's objects.
+   */
+  enablerId: string;
+  /**
+   * Namespace for namespaced objects that name none (DNS-1123 label). The
+   * agent creates it when missing, without release labels, and never deletes
+   * it: do not put this Namespace in `objects`.
+   */
+  namespace: string;
+  /**
+   * The revision number, from 1, increasing per enabler. The agent refuses a
+   * revision older than the newest it has started for this release
+   * (FAILURE_KIND_STALE_REVISION); the same revision again re-applies it.
+   */
+  revision: number;
+  /**
+   * The rendered objects: gzip of a UTF-8 JSON array of Kubernetes objects,
+   * each with apiVersion, kind and metadata.name, no two with the same
+   * group, kind, namespace and name. The agent refuses more than 32 MiB once
+   * inflated (the link limit), or more than 10,000 objects
+   * (FAILURE_KIND_INVALID): the control plane checks the same at POST.
+   */
+  objects: Buffer;
+  /**
+   * How long to wait for readiness after applying, in milliseconds. 0 means
+   * the default, 5 minutes (the original API's "5m0s").
+   */
+  timeoutMs: number;
+  /**
+   * Take over fields that another field manager owns (server-side apply
+   * with force, as `kubectl apply --server-side --force-conflicts`). Off by
+   * default: then such a conflict fails the apply (FAILURE_KIND_CONFLICT)
+   * and names the other manager, because silently overriding what a person
+   * or a controller (say an HPA's replicas) set is worse than stopping.
+   * Objects that exist without this release's labels are never taken over,
+   * forced or not.
+   */
+  forceConflicts: boolean;
+}
+
+/**
+ * Delete removes every object of a release from the cluster: everything
+ * labelled with the release, its enabler id and managed-by=smart-orchestrator,
+ * and that the agent's field manager applied. Objects are deleted with
+ * background propagation, in reverse dependency order; the namespace is left
+ * in place. The result is ok once they are all gone.
+ */
+export interface Delete {
+  /** As Apply.release. */
+  release: string;
+  /** As Apply.enabler_id. */
+  enablerId: string;
+  /**
+   * As Apply.namespace: where the release's namespaced objects live by
+   * default. Objects the release put in other namespaces are found by label.
+   */
+  namespace: string;
+  /**
+   * How long to wait for the objects to be gone (finalizers, such as a
+   * PersistentVolumeClaim's while a pod still uses it), in milliseconds. 0
+   * means the default, 5 minutes. Objects still there then are named in a
+   * FAILURE_KIND_TIMEOUT result.
+   */
+  timeoutMs: number;
+}
+
+/** ObjectStatus is the state of one object of a release. */
+export interface ObjectStatus {
+  /** API group; empty for the core group ("" for a Service, "apps" for a Deployment). */
+  group: string;
+  /** Kind, e.g. "Deployment". */
+  kind: string;
+  /** Namespace; empty for cluster-scoped objects. */
+  namespace: string;
+  /** metadata.name. */
+  name: string;
+  action: ObjectAction;
+  /**
+   * Whether the object is ready: rolled out (Deployment, StatefulSet,
+   * DaemonSet), complete (Job), bound or waiting for its first consumer
+   * (PersistentVolumeClaim), established (CustomResourceDefinition); other
+   * kinds are ready once applied. Pruned and deleted objects are ready=true.
+   */
+  ready: boolean;
+  /**
+   * Why it is not ready or what failed, e.g. "ImagePullBackOff: pod web-7d9c
+   * container app: Back-off pulling image \"nginx:nope\"" or "1 of 3
+   * replicas available"; at most 1024 characters. Empty when ready.
+   */
+  message: string;
+}
+
+/**
+ * CommandProgress is sent while a command runs (at most about once a second,
+ * and whenever the set of objects that are not ready changes), so the
+ * control plane can show which object it waits for and why. It never ends
+ * the command: a CommandResult does. Old hubs ignore it.
+ */
+export interface CommandProgress {
+  /** The Command.id this is about. */
+  commandId: string;
+  /** Apply.revision, or 0 for a Delete. */
+  revision: number;
+  /** A one-line summary, e.g. "waiting for 2 of 7 objects". */
+  message: string;
+  /** Only the objects that are not ready yet (at most 1000). */
+  objects: ObjectStatus[];
+}
+
+/**
+ * CommandResult reports the outcome of a Command; one per command run (a
+ * repeated command id gets the same result again).
+ */
 export interface CommandResult {
   /** The Command.id this answers. */
   commandId: string;
   ok: boolean;
-  /** Human-readable reason when ok is false. */
+  /**
+   * Human-readable reason when ok is false (at most 4096 characters); for a
+   * timeout it names the objects that are not ready and why.
+   */
   message: string;
+  /** Apply.revision of the command, or 0 for a Delete. */
+  revision: number;
+  /**
+   * Every object of the release with what was done to it, the pruned ones
+   * included (at most 10,000 entries).
+   */
+  objects: ObjectStatus[];
+  /** Why it failed; FAILURE_KIND_UNSPECIFIED when ok is true. */
+  failure: FailureKind;
+  /**
+   * The newest revision of this release the cluster holds after the command
+   * (0 when none, e.g. after a Delete); with FAILURE_KIND_STALE_REVISION it
+   * tells the control plane which revision is in place.
+   */
+  appliedRevision: number;
 }
 
 function createBaseAgentMessage(): AgentMessage {
@@ -269,6 +486,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
         break;
       case "pong":
         Pong.encode(message.body.value, writer.uint32(34).fork()).join();
+        break;
+      case "commandProgress":
+        CommandProgress.encode(message.body.value, writer.uint32(42).fork()).join();
         break;
     }
     return writer;
@@ -319,6 +539,14 @@ export const AgentMessage: MessageFns<AgentMessage> = {
             message.body = { $case: "pong", value: Pong.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = { $case: "commandProgress", value: CommandProgress.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -358,6 +586,12 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       case "pong": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "pong", value: Pong.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "commandProgress": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "commandProgress", value: CommandProgress.fromPartial(object.body.value) };
         }
         break;
       }
@@ -1963,13 +2197,21 @@ export const NodeUsage_UnavailableEntry: MessageFns<NodeUsage_UnavailableEntry> 
 };
 
 function createBaseCommand(): Command {
-  return { id: "" };
+  return { id: "", action: undefined };
 }
 
 export const Command: MessageFns<Command> = {
   encode(message: Command, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    switch (message.action?.$case) {
+      case "apply":
+        Apply.encode(message.action.value, writer.uint32(18).fork()).join();
+        break;
+      case "delete":
+        Delete.encode(message.action.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1995,6 +2237,22 @@ export const Command: MessageFns<Command> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.action = { $case: "apply", value: Apply.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = { $case: "delete", value: Delete.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2013,12 +2271,470 @@ export const Command: MessageFns<Command> = {
   fromPartial<I extends Exact<DeepPartial<Command>, I>>(object: I): Command {
     const message = createBaseCommand();
     message.id = object.id ?? "";
+    switch (object.action?.$case) {
+      case "apply": {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: "apply", value: Apply.fromPartial(object.action.value) };
+        }
+        break;
+      }
+      case "delete": {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: "delete", value: Delete.fromPartial(object.action.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseApply(): Apply {
+  return {
+    release: "",
+    enablerId: "",
+    namespace: "",
+    revision: 0,
+    objects: Buffer.alloc(0),
+    timeoutMs: 0,
+    forceConflicts: false,
+  };
+}
+
+export const Apply: MessageFns<Apply> = {
+  encode(message: Apply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.release !== "") {
+      writer.uint32(10).string(message.release);
+    }
+    if (message.enablerId !== "") {
+      writer.uint32(18).string(message.enablerId);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).uint64(message.revision);
+    }
+    if (message.objects.length !== 0) {
+      writer.uint32(42).bytes(message.objects);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(48).uint32(message.timeoutMs);
+    }
+    if (message.forceConflicts !== false) {
+      writer.uint32(64).bool(message.forceConflicts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Apply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enablerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.objects = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.forceConflicts = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Apply>, I>>(base?: I): Apply {
+    return Apply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Apply>, I>>(object: I): Apply {
+    const message = createBaseApply();
+    message.release = object.release ?? "";
+    message.enablerId = object.enablerId ?? "";
+    message.namespace = object.namespace ?? "";
+    message.revision = object.revision ?? 0;
+    message.objects = object.objects ?? Buffer.alloc(0);
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.forceConflicts = object.forceConflicts ?? false;
+    return message;
+  },
+};
+
+function createBaseDelete(): Delete {
+  return { release: "", enablerId: "", namespace: "", timeoutMs: 0 };
+}
+
+export const Delete: MessageFns<Delete> = {
+  encode(message: Delete, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.release !== "") {
+      writer.uint32(10).string(message.release);
+    }
+    if (message.enablerId !== "") {
+      writer.uint32(18).string(message.enablerId);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(40).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Delete {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDelete();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enablerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Delete>, I>>(base?: I): Delete {
+    return Delete.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Delete>, I>>(object: I): Delete {
+    const message = createBaseDelete();
+    message.release = object.release ?? "";
+    message.enablerId = object.enablerId ?? "";
+    message.namespace = object.namespace ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseObjectStatus(): ObjectStatus {
+  return { group: "", kind: "", namespace: "", name: "", action: 0, ready: false, message: "" };
+}
+
+export const ObjectStatus: MessageFns<ObjectStatus> = {
+  encode(message: ObjectStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.group !== "") {
+      writer.uint32(10).string(message.group);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.action !== 0) {
+      writer.uint32(40).int32(message.action);
+    }
+    if (message.ready !== false) {
+      writer.uint32(48).bool(message.ready);
+    }
+    if (message.message !== "") {
+      writer.uint32(58).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ObjectStatus>, I>>(base?: I): ObjectStatus {
+    return ObjectStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObjectStatus>, I>>(object: I): ObjectStatus {
+    const message = createBaseObjectStatus();
+    message.group = object.group ?? "";
+    message.kind = object.kind ?? "";
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.action = object.action ?? 0;
+    message.ready = object.ready ?? false;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseCommandProgress(): CommandProgress {
+  return { commandId: "", revision: 0, message: "", objects: [] };
+}
+
+export const CommandProgress: MessageFns<CommandProgress> = {
+  encode(message: CommandProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.commandId !== "") {
+      writer.uint32(10).string(message.commandId);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).uint64(message.revision);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    for (const v of message.objects) {
+      ObjectStatus.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandProgress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.commandId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.objects.push(ObjectStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CommandProgress>, I>>(base?: I): CommandProgress {
+    return CommandProgress.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandProgress>, I>>(object: I): CommandProgress {
+    const message = createBaseCommandProgress();
+    message.commandId = object.commandId ?? "";
+    message.revision = object.revision ?? 0;
+    message.message = object.message ?? "";
+    message.objects = object.objects?.map((e) => ObjectStatus.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseCommandResult(): CommandResult {
-  return { commandId: "", ok: false, message: "" };
+  return { commandId: "", ok: false, message: "", revision: 0, objects: [], failure: 0, appliedRevision: 0 };
 }
 
 export const CommandResult: MessageFns<CommandResult> = {
@@ -2031,6 +2747,18 @@ export const CommandResult: MessageFns<CommandResult> = {
     }
     if (message.message !== "") {
       writer.uint32(26).string(message.message);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).uint64(message.revision);
+    }
+    for (const v of message.objects) {
+      ObjectStatus.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.failure !== 0) {
+      writer.uint32(48).int32(message.failure);
+    }
+    if (message.appliedRevision !== 0) {
+      writer.uint32(56).uint64(message.appliedRevision);
     }
     return writer;
   },
@@ -2072,6 +2800,38 @@ export const CommandResult: MessageFns<CommandResult> = {
             message.message = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.objects.push(ObjectStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failure = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.appliedRevision = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2092,6 +2852,10 @@ export const CommandResult: MessageFns<CommandResult> = {
     message.commandId = object.commandId ?? "";
     message.ok = object.ok ?? false;
     message.message = object.message ?? "";
+    message.revision = object.revision ?? 0;
+    message.objects = object.objects?.map((e) => ObjectStatus.fromPartial(e)) || [];
+    message.failure = object.failure ?? 0;
+    message.appliedRevision = object.appliedRevision ?? 0;
     return message;
   },
 };
