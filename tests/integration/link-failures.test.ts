@@ -3,6 +3,7 @@ import {
   AgentHubClient,
   type AgentMessage,
   type HubMessage,
+  maxLinkMessageBytes,
   type NodeReport,
 } from "@smart-orchestrator/shared";
 import test from "ava";
@@ -21,7 +22,7 @@ const hello = {
 /** Opens a raw stream with the given bearer and claimed cluster id; resolves with its end status. */
 function rawStream(address: string, bearer: string, clusterId?: string) {
   const client = new AgentHubClient(address, credentials.createInsecure(), {
-    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 2 * maxLinkMessageBytes,
   });
   const md = new Metadata();
   md.set("authorization", `Bearer ${bearer}`);
@@ -262,7 +263,8 @@ test("an oversized message is refused with RESOURCE_EXHAUSTED and the hub keeps 
   const big = sampleReport();
   const node = big.nodes[0];
   if (!node) throw new Error("sample has a node");
-  node.labels.blob = "x".repeat(9 * 1024 * 1024);
+  // Just past the link-wide limit, whatever it is set to.
+  node.labels.blob = "x".repeat(maxLinkMessageBytes + 1024);
   s.stream.write({ body: { $case: "nodeReport", value: big } });
   t.is((await s.ended).code, status.RESOURCE_EXHAUSTED);
   s.close();
