@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Fails when edge-agent and control-plane import each other, or when the
 // agent pulls a server-side dependency it must not carry onto a Raspberry Pi.
+// The Kubernetes API simulator is for tests: the agent's tests may use it,
+// the agent's own code (what ships in its bundle) may not.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -15,8 +17,13 @@ const rules = [
       /^mongodb$/,
       /^better-sqlite3$/,
     ],
+    forbiddenOutsideTests: [/@smart-orchestrator\/kube-simulator/, /kube-simulator\//],
   },
   { dir: "control-plane", forbidden: [/@smart-orchestrator\/edge-agent/, /edge-agent\//] },
+  {
+    dir: "kube-simulator",
+    forbidden: [/@smart-orchestrator\/(control-plane|edge-agent)/, /(control-plane|edge-agent)\//],
+  },
   {
     dir: "shared",
     forbidden: [/@smart-orchestrator\/(control-plane|edge-agent)/, /(control-plane|edge-agent)\//],
@@ -33,20 +40,29 @@ function* files(dir) {
   }
 }
 
+/** Test files and test-only helpers, which never reach a bundle. */
+function isTest(file) {
+  return /\.test\.(ts|mts|js|mjs)$/.test(file) || /(^|\/)(testing|test-support)(\/|\.)/.test(file);
+}
+
 const problems = [];
 const importPattern =
   /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 for (const rule of rules) {
   for (const file of files(join(rule.dir, "src"))) {
     const text = readFileSync(file, "utf8");
+    const forbidden = isTest(file)
+      ? rule.forbidden
+      : [...rule.forbidden, ...(rule.forbiddenOutsideTests ?? [])];
     for (const m of text.matchAll(importPattern)) {
       const spec = m[1] ?? m[2];
-      if (rule.forbidden.some((re) => re.test(spec))) problems.push(`${file}: imports "${spec}"`);
+      if (forbidden.some((re) => re.test(spec))) problems.push(`${file}: imports "${spec}"`);
     }
   }
   const pkg = JSON.parse(readFileSync(join(rule.dir, "package.json"), "utf8"));
+  const shipped = [...rule.forbidden, ...(rule.forbiddenOutsideTests ?? [])];
   for (const dep of Object.keys(pkg.dependencies ?? {})) {
-    if (rule.forbidden.some((re) => re.test(dep)))
+    if (shipped.some((re) => re.test(dep)))
       problems.push(`${rule.dir}/package.json: depends on "${dep}"`);
   }
 }
@@ -54,4 +70,7 @@ if (problems.length) {
   console.error(`import boundary violated:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log("import boundaries hold: edge-agent and control-plane do not import each other");
+console.log(
+  "import boundaries hold: edge-agent and control-plane do not import each other; " +
+    "agent code does not import the simulator",
+);

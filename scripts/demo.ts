@@ -2,21 +2,22 @@
 // clusters each with its own real agent process joined over TLS (one of them
 // an arm64 "Raspberry Pi"), and one cluster registered with credentials
 // (a kubeconfig) that the control plane serves with an agent of its own.
+// Each simulated cluster is a `kube-simulator` process; its kubeconfig is
+// written under the data folder and a kubectl line for it is printed.
 // Honours the same SO_* variables as `npm start`. Ctrl-C stops everything.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import {
-  simulatorKubeConfigObject,
-  startSimulator,
-} from "@smart-orchestrator/edge-agent/simulator";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
 const token = process.env.SO_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString("hex")}`;
 const base = `http://localhost:${port}`;
 const stateRoot = join(process.env.SO_DATA_DIR ?? "./data", "demo-agents");
+const kubeconfigRoot = resolve(process.env.SO_DATA_DIR ?? "./data", "demo-clusters");
+const kubectl = existsSync(".tools/bin/kubectl") ? ".tools/bin/kubectl" : "kubectl";
 
 const edges = [
   {
@@ -34,6 +35,19 @@ const edges = [
 ];
 
 const children: ChildProcess[] = [];
+const simulators: { name: string; sim: SimulatorProcess }[] = [];
+
+/** Starts one simulated cluster as its own kube-simulator process, kubeconfig under the data folder. */
+async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
+  mkdirSync(kubeconfigRoot, { recursive: true });
+  const sim = await startSimulatorProcess({
+    cluster: spec,
+    kubeconfig: join(kubeconfigRoot, `${name}.yaml`),
+  });
+  children.push(sim.child);
+  simulators.push({ name, sim });
+  return sim;
+}
 const tsx = ["--import", "tsx"];
 
 function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
@@ -83,6 +97,8 @@ process.on("SIGTERM", () => stopAll(0));
 
 run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
+  // The simulated "legacy-plant" API server speaks plain http.
+  SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
 });
 await waitReady();
@@ -108,12 +124,16 @@ for (const edge of edges) {
   } else if (!existsSync(join(stateDir, "credential.json"))) {
     joinCommand = (await api("POST", `/clusters/${uid}/token`)).body.command;
   }
+  const sim = await simulate(edge.name, edge.spec);
   const args = [
     "edge-agent/src/main.ts",
     "--hub",
     `localhost:${grpcPort}`,
-    "--simulate",
-    edge.spec,
+    "--kubeconfig",
+    sim.kubeconfig,
+    // Simulated kubelets are not reachable at their node IPs; read stats via the API server.
+    "--stats-source",
+    "proxy",
     "--state-dir",
     stateDir,
   ];
@@ -127,15 +147,16 @@ for (const edge of edges) {
 }
 
 // A cluster registered the original way, with a kubeconfig: the control plane runs its agent.
-const factorySim = await startSimulator({
-  cluster: "name=legacy-plant,nodes=2,arch=amd64,cpu=16,memory=32Gi,distribution=kubeadm",
-});
+const factorySim = await simulate(
+  "legacy-plant",
+  "name=legacy-plant,nodes=2,arch=amd64,cpu=16,memory=32Gi,distribution=kubeadm",
+);
 const legacy = existing.get("legacy-plant");
 if (legacy) await api("DELETE", `/clusters/${legacy}`, undefined);
 await api("POST", "/clusters", {
   name: "legacy-plant",
   description: "registered with credentials; served by a control-plane-managed agent",
-  credentials: simulatorKubeConfigObject(factorySim.url, "legacy-plant"),
+  credentials: JSON.parse(readFileSync(factorySim.kubeconfig, "utf8")),
 });
 
 const deadline = Date.now() + 60_000;
@@ -160,5 +181,10 @@ for (const c of clusters) {
   );
 }
 line(`curl -s ${base}/clusters/cloud/find -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+line();
+line("Look inside the simulated clusters with kubectl:");
+for (const { name, sim } of simulators) {
+  line(`${kubectl} --kubeconfig ${sim.kubeconfig} get nodes   # ${name}, ${sim.url}`);
+}
 line();
 line("Ctrl-C stops the demo.");

@@ -8,11 +8,11 @@
 //   FOOTPRINT_SECONDS=60   sampling window per run (default 60)
 //   FOOTPRINT_RUNS=all     also the V8 flag matrix (default: headline runs only)
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { simulatorKubeConfigObject } from "@smart-orchestrator/edge-agent/simulator";
+import { startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 import { startTestPlane } from "../../control-plane/src/testing/test-plane.js";
 import { readProc } from "./proc-sample.js";
 import { type AgentRun, agentRuns, type Baseline, baselines, root } from "./runs.js";
@@ -36,7 +36,6 @@ interface Figures {
   readonly threads: number;
   /** RSS of live child processes (tsx's esbuild service). */
   readonly childrenRss: number;
-  readonly note?: string;
 }
 
 const cpu = cpus();
@@ -71,7 +70,7 @@ console.log("|---|---|---|---|---|---|");
 for (const r of results) {
   const extra = r.childrenRss ? ` (+${mb(r.childrenRss)} MB in child processes)` : "";
   console.log(
-    `| ${r.label}${r.note ? ` ${r.note}` : ""} | ${mb(r.rssMedian)}${extra} | ${mb(r.rssMax)} | ` +
+    `| ${r.label} | ${mb(r.rssMedian)}${extra} | ${mb(r.rssMax)} | ` +
       `${r.cpu.toFixed(2)} | ${r.cpuWithChildren.toFixed(2)} | ${r.threads} |`,
   );
 }
@@ -107,20 +106,14 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
   const common = ["--hub", `localhost:${plane.plane.grpcPort}`, "--token", token];
   const args = [...common, "--ca-hash", caHash, "--state-dir", stateDir];
 
-  let sim: ChildProcess | undefined;
-  if (run.simulateInProcess) {
-    args.push("--simulate", spec(name));
-  } else {
-    sim = spawn(
-      process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "simulator-process.ts"), spec(name)],
-      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const { url } = JSON.parse(await firstLine(sim, 30_000)) as { url: string };
-    const kubeconfig = join(work, `${name}.kubeconfig`);
-    writeFileSync(kubeconfig, JSON.stringify(simulatorKubeConfigObject(url, name)));
-    args.push("--kubeconfig", kubeconfig, "--stats-source", "proxy");
-  }
+  // The simulator runs as its own process (kube-simulator), so the agent's figures are its own.
+  const sim = await startSimulatorProcess({
+    cluster: spec(name),
+    kubeconfig: join(work, `${name}.kubeconfig`),
+    stderr: "inherit",
+  });
+  // Simulated kubelets are not reachable at their InternalIPs: read the summary via the API server.
+  args.push("--kubeconfig", sim.kubeconfig, "--stats-source", "proxy");
 
   const logFile = join(work, `${name}.log`);
   const log = createWriteStream(logFile);
@@ -146,18 +139,14 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
     const f = await sample(run.label, agent.pid ?? 0, seconds);
     const view = (await plane.api("GET", `/clusters/${uid}`)).body as { status?: string };
     const nodes = (await plane.api("GET", `/clusters/node/${uid}`)).body as unknown[];
-    const withNote = {
-      ...f,
-      note: run.simulateInProcess ? "(simulator inside the agent process)" : undefined,
-    };
     print(
-      withNote,
+      f,
       `ready in ${(readyMs / 1000).toFixed(1)} s; after: ${view.status}, ${nodes.length} nodes`,
     );
-    return withNote;
+    return f;
   } finally {
     await stop(agent);
-    if (sim) await stop(sim);
+    await sim.stop();
   }
 }
 
@@ -190,7 +179,7 @@ async function sample(label: string, pid: number, secs: number): Promise<Figures
 
 function print(f: Figures, extra = ""): void {
   console.log(
-    `  ${f.label}${f.note ? ` ${f.note}` : ""}: RSS median ${mb(f.rssMedian)} MB, max ${mb(f.rssMax)} MB` +
+    `  ${f.label}: RSS median ${mb(f.rssMedian)} MB, max ${mb(f.rssMax)} MB` +
       `${f.childrenRss ? ` (+${mb(f.childrenRss)} MB in child processes)` : ""}, ` +
       `CPU ${f.cpu.toFixed(2)}% of one core (${f.cpuWithChildren.toFixed(2)}% with exited children), ` +
       `${f.threads} threads${extra ? `; ${extra}` : ""}`,

@@ -1,6 +1,6 @@
 // What the footprint benchmark runs: baselines (a Node process that only
-// imports something) and agent runs (a launcher and V8 flags, with the
-// Kubernetes API simulator inside the agent or in its own process).
+// imports something) and agent runs (a launcher and V8 flags; the Kubernetes
+// API simulator always runs in its own `kube-simulator` process).
 import { join } from "node:path";
 
 /** The repository root. */
@@ -24,8 +24,6 @@ export interface AgentRun {
   readonly label: string;
   /** Program and arguments before the agent's own flags. */
   readonly argv: readonly string[];
-  /** `--simulate`: the simulator runs inside the agent process and counts in its figures. */
-  readonly simulateInProcess: boolean;
   /** Part of the default set; the rest run with FOOTPRINT_RUNS=all. */
   readonly headline: boolean;
 }
@@ -54,41 +52,25 @@ export const baselines: readonly Baseline[] = [
 const bundled = (flags: string[], headline = false): AgentRun => ({
   label: `bundle, ${flags.length ? flags.join(" ") : "default flags"}`,
   argv: [node, ...flags, bundle],
-  simulateInProcess: false,
   headline,
 });
 
 /** Every agent run; the headline ones first. */
 export const agentRuns: readonly AgentRun[] = [
   {
-    label: "tsx (npm run agent), default flags, --simulate",
-    argv: [node, ...tsxAgent],
-    simulateInProcess: true,
-    headline: true,
-  },
-  {
     label: "tsx (npm run agent), default flags",
     argv: [node, ...tsxAgent],
-    simulateInProcess: false,
     headline: true,
   },
   bundled([], true),
   {
     label: "shipped: edge-agent/bin/edge-agent (bundle + V8 flags)",
     argv: [launcher],
-    simulateInProcess: false,
-    headline: true,
-  },
-  {
-    label: "shipped: edge-agent/bin/edge-agent, --simulate",
-    argv: [launcher],
-    simulateInProcess: true,
     headline: true,
   },
   {
     label: "tsx, --lite-mode",
     argv: [node, "--lite-mode", ...tsxAgent],
-    simulateInProcess: false,
     headline: false,
   },
   bundled(["--lite-mode"]),

@@ -73,6 +73,8 @@ export interface ControlPlaneConfig {
   readonly restKeepAliveTimeoutMs: number;
   /** Open REST connections in total. */
   readonly restMaxConnections: number;
+  /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
+  readonly allowHttpClusters: boolean;
   /** Policy used when a request names none (default traffic-most, as the original). */
   readonly placementPolicy: PlacementPolicy;
   /** Place on forecast p90 usage and mean forecast traffic unless a request says otherwise. */
@@ -154,6 +156,12 @@ const options = {
     env: "SO_REST_MAX_CONNECTIONS",
     flag: "--rest-max-connections",
     help: "open REST connections in total (default 1024)",
+  },
+  allowHttpClusters: {
+    env: "SO_ALLOW_HTTP_CLUSTERS",
+    flag: "--allow-http-clusters",
+    help: "accept http:// servers in registered kubeconfigs (labs only)",
+    boolean: true,
   },
   placementPolicy: {
     env: "SO_PLACEMENT_POLICY",
@@ -280,6 +288,7 @@ export function loadConfig(
     restRequestTimeoutMs,
     restKeepAliveTimeoutMs: parseTimeout(raw("restKeepAliveTimeoutMs"), 5_000),
     restMaxConnections: parseCount(raw("restMaxConnections"), 1_024),
+    allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
     placementPolicy: parsePolicy(raw("placementPolicy")),
     predictive: parseBoolSetting(raw("predictive")),
     forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),

@@ -150,6 +150,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "managed-agents" }),
       logLevel: config.logLevel,
       now,
+      allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
       clusters: clustersColl,
@@ -157,6 +158,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       secrets,
       endpoint,
       now,
+      allowHttpClusters: config.allowHttpClusters,
       live: (id) => ({
         connected: sessions.has(id),
         lastReportAt: inventory.snapshot(id)?.receivedAt.toISOString(),

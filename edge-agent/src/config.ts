@@ -22,8 +22,6 @@ export interface AgentConfig {
   readonly stateDir: string | undefined;
   /** Kubeconfig path (host mode); in-cluster config or ~/.kube/config otherwise. */
   readonly kubeconfig: string | undefined;
-  /** Run against an in-process Kubernetes API simulator built from this spec. */
-  readonly simulate: string | undefined;
   /** Namespace of the credential Secret (in-cluster mode). */
   readonly namespace: string;
   readonly logLevel: LogLevel;
@@ -51,11 +49,6 @@ const options = {
     help: "keep the credential in a file here",
   },
   kubeconfig: { env: "KUBECONFIG", flag: "--kubeconfig", help: "kubeconfig path (host mode)" },
-  simulate: {
-    env: "SO_SIMULATE",
-    flag: "--simulate",
-    help: "run against a simulated cluster spec",
-  },
   namespace: {
     env: "SO_NAMESPACE",
     flag: "--namespace",
@@ -133,7 +126,6 @@ export function loadAgentConfig(
     insecure,
     stateDir: raw("stateDir").value,
     kubeconfig: raw("kubeconfig").value,
-    simulate: raw("simulate").value,
     namespace,
     logLevel,
     statsSource,

@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { createAgent } from "./agent.js";
 import { agentConfigHelp, loadAgentConfig } from "./config.js";
 import { readManagedBootstrap } from "./managed-bootstrap.js";
-import { loadClusterSpec, simulatorKubeConfig, startSimulator } from "./simulator/index.js";
 import { MemoryCredentialStore } from "./state/memory-credential-store.js";
 
 if (process.argv.includes("--help")) {
@@ -26,25 +23,13 @@ try {
 }
 const log = createLogger({ name: "edge-agent", level: config.logLevel });
 
-// --simulate runs the real agent against an in-process Kubernetes API simulator.
-const simulator = config.simulate
-  ? await startSimulator({
-      cluster: loadClusterSpec(config.simulate, (p) => readFileSync(p, "utf8")),
-    })
-  : undefined;
 let kubeConfig: KubeConfig;
 // A managed agent gets its kubeconfig and credential on stdin from the control plane.
 const bootstrap = config.managed ? await readManagedBootstrap(process.stdin) : undefined;
 if (bootstrap) {
   kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(JSON.stringify(bootstrap.kubeconfig));
-} else if (simulator) {
-  kubeConfig = simulatorKubeConfig(simulator.url, simulator.spec.name);
-  config = { ...config, stateDir: config.stateDir ?? join("agent-state", simulator.spec.name) };
-  log.warn(
-    { cluster: simulator.spec.name, api: simulator.url },
-    "running against a SIMULATED Kubernetes API",
-  );
+  // Only the checked inline fields reach client-node: nothing it could run or read.
+  kubeConfig.loadFromOptions(bootstrap.kubeconfig);
 } else {
   kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
@@ -56,7 +41,7 @@ const agent = await createAgent({
   kubeConfig,
   log,
   // In a pod the host figures are the agent's own health; beside the node they describe the machine.
-  hostScope: bootstrap ? "none" : simulator || config.kubeconfig ? "host" : "agent-pod",
+  hostScope: bootstrap ? "none" : config.kubeconfig ? "host" : "agent-pod",
   ...(bootstrap
     ? {
         credentials: new MemoryCredentialStore({
@@ -65,7 +50,6 @@ const agent = await createAgent({
         }),
       }
     : {}),
-  ...(simulator ? { kubeletUrl: (node) => simulator.kubeletUrl(node.metadata?.name ?? "") } : {}),
 });
 
 let stopping = false;
@@ -74,15 +58,12 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
-    agent
-      .stop()
-      .then(() => simulator?.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, "stop failed");
-          process.exit(1);
-        },
-      );
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "stop failed");
+        process.exit(1);
+      },
+    );
   });
 }

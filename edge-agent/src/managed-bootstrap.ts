@@ -1,4 +1,9 @@
-import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import {
+  AppError,
+  ErrorCode,
+  type InlineKubeconfig,
+  toInlineKubeconfig,
+} from "@smart-orchestrator/shared";
 
 /**
  * What the control plane hands a managed agent (one it runs for a cluster
@@ -8,8 +13,11 @@ import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 export interface ManagedBootstrap {
   readonly clusterId: string;
   readonly credential: string;
-  /** A kubeconfig object, as given to `POST /clusters`. */
-  readonly kubeconfig: Record<string, unknown>;
+  /**
+   * The kubeconfig, checked again here to be inline data only: a document
+   * stored before the control plane checked it must not run anything either.
+   */
+  readonly kubeconfig: InlineKubeconfig;
 }
 
 /** Reads and checks the bootstrap document from a stream (stdin). */
@@ -23,9 +31,9 @@ export async function readManagedBootstrap(
     if (text.length > limit)
       throw new AppError(ErrorCode.InvalidArgument, "bootstrap input is too large");
   }
-  let doc: Partial<ManagedBootstrap>;
+  let doc: Partial<Record<keyof ManagedBootstrap | "allowHttp", unknown>>;
   try {
-    doc = JSON.parse(text) as Partial<ManagedBootstrap>;
+    doc = JSON.parse(text) as typeof doc;
   } catch (err) {
     throw new AppError(ErrorCode.InvalidArgument, "bootstrap input is not JSON", { cause: err });
   }
@@ -35,5 +43,11 @@ export async function readManagedBootstrap(
   if (typeof doc.kubeconfig !== "object" || doc.kubeconfig === null) {
     throw new AppError(ErrorCode.InvalidArgument, "bootstrap input needs a kubeconfig object");
   }
-  return { clusterId: doc.clusterId, credential: doc.credential, kubeconfig: doc.kubeconfig };
+  let kubeconfig: InlineKubeconfig;
+  try {
+    kubeconfig = toInlineKubeconfig(doc.kubeconfig, { allowHttp: doc.allowHttp === true });
+  } catch (err) {
+    throw new AppError(ErrorCode.InvalidArgument, (err as Error).message, { cause: err });
+  }
+  return { clusterId: doc.clusterId, credential: doc.credential, kubeconfig };
 }

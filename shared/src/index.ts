@@ -3,6 +3,16 @@ export { AppError, ErrorCode, isAppError } from "./app-error.js";
 export type { BackoffOptions } from "./backoff.js";
 export { Backoff } from "./backoff.js";
 export * from "./gen/so/v1/agent.js";
+export type {
+  InlineKubeconfig,
+  InlineKubeconfigOptions,
+  KubeconfigIssue,
+} from "./inline-kubeconfig.js";
+export {
+  inlineKubeconfigIssues,
+  isLinkLocalOrMetadataHost,
+  toInlineKubeconfig,
+} from "./inline-kubeconfig.js";
 export { maxLinkMessageBytes } from "./link-limits.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";

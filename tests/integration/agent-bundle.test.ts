@@ -6,10 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  simulatorKubeConfigObject,
-  startSimulator,
-} from "@smart-orchestrator/edge-agent/simulator";
+import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
 

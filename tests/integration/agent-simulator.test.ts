@@ -108,7 +108,7 @@ test("a new pod changes the node's requested figures and is pushed without waiti
     "first report",
   );
   const { CoreV1Api } = await import("@kubernetes/client-node");
-  const { simulatorKubeConfig } = await import("@smart-orchestrator/edge-agent/simulator");
+  const { simulatorKubeConfig } = await import("@smart-orchestrator/kube-simulator");
   const core = simulatorKubeConfig(a.sim.url).makeApiClient(CoreV1Api);
   await core.createNamespacedPod({
     namespace: "default",

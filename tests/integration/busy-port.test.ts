@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:net";
 import test from "ava";
-import { startPlaneProcess } from "../support/plane-process.js";
+import { spawnPlane } from "../support/spawn-plane.js";
 
 async function holdPort(): Promise<{ port: number; server: Server }> {
   const server = createServer();
@@ -15,7 +15,7 @@ for (const [setting, env] of [
   test(`a busy ${env} is one line naming the setting and exit status 2`, async (t) => {
     const held = await holdPort();
     t.teardown(() => held.server.close());
-    const plane = startPlaneProcess({
+    const plane = spawnPlane({
       [env]: String(held.port),
       SO_ADMIN_TOKEN: "busy-port-admin-token-0123",
     });

@@ -1,15 +1,12 @@
 import { readFileSync } from "node:fs";
-import {
-  simulatorKubeConfigObject,
-  startSimulator,
-} from "@smart-orchestrator/edge-agent/simulator";
+import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
 
 test("a cluster registered with credentials is served by a managed agent that restarts and stops with it", async (t) => {
   const sim = await startSimulator({ cluster: "name=factory,nodes=2,arch=amd64" });
   t.teardown(() => sim.close());
-  const hub = await startHub();
+  const hub = await startHub({ env: { SO_ALLOW_HTTP_CLUSTERS: "true" } });
   t.teardown(() => hub.close());
   const kubeconfig = simulatorKubeConfigObject(sim.url, "factory");
   const created = await hub.api("POST", "/clusters", { name: "factory", credentials: kubeconfig });

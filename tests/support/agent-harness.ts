@@ -7,7 +7,7 @@ import {
   type SimulatorOptions,
   simulatorKubeConfig,
   startSimulator,
-} from "@smart-orchestrator/edge-agent/simulator";
+} from "@smart-orchestrator/kube-simulator";
 import { Backoff } from "@smart-orchestrator/shared";
 import { testLogger } from "./hub-harness.js";
 

@@ -1,10 +1,26 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "./hub-harness.js";
 
-/** A port that was free a moment ago (on 127.0.0.1). */
+const root = join(import.meta.dirname, "..", "..");
+
+/** The admin token control planes started by {@link startPlaneProcess} use. */
+export const planeAdminToken = "plane-process-admin-token-0123";
+
+/** A control plane running as its own process (`control-plane/src/main.ts`). */
+export interface PlaneProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Resolves with the exit code (null after a signal). */
+  readonly exited: Promise<number | null>;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -13,84 +29,90 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A control plane run as `npm start` runs it, in its own process. */
-export interface PlaneProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  /** Resolves with the exit status. */
-  readonly exited: Promise<number | null>;
-  readonly dataDir: string;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first stdout line (pino JSON) whose `msg` is `msg`. */
-  logLine(msg: string): Promise<Record<string, unknown>>;
-}
-
 /**
- * Starts `control-plane/src/main.ts` with `env` on top of loopback defaults.
- * `wrapper` runs it under another command (e.g. `prlimit --nofile=256:256`).
+ * Starts `npm start`'s entry point on a free REST port (hub on port 0) over
+ * `dataDir`, and waits until `/readyz` answers.
  */
-export function startPlaneProcess(
-  env: Record<string, string>,
-  wrapper: readonly string[] = [],
-): PlaneProcess {
-  const dataDir = env.SO_DATA_DIR ?? mkdtempSync(join(tmpdir(), "so-proc-"));
-  const argv = [process.execPath, "--import", "tsx", "control-plane/src/main.ts"];
-  const [command, ...args] = [...wrapper, ...argv];
-  const child = spawn(command ?? process.execPath, args, {
+export async function startPlaneProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<PlaneProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+    cwd: root,
     env: {
       ...process.env,
       SO_HOST: "127.0.0.1",
-      SO_PORT: "0",
+      SO_PORT: String(port),
       SO_GRPC_PORT: "0",
-      SO_LOG_LEVEL: "info",
       SO_DATA_DIR: dataDir,
+      SO_ADMIN_TOKEN: planeAdminToken,
+      SO_LOG_LEVEL: "info",
       ...env,
     },
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  let err = "";
-  const waiters: Array<{ msg: string; resolve: (line: Record<string, unknown>) => void }> = [];
-  const seen: Record<string, unknown>[] = [];
-  let partial = "";
-  child.stdout.on("data", (d: Buffer) => {
+  child.stdout?.on("data", (d: Buffer) => {
     out += d;
-    partial += d;
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const text of lines) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      seen.push(line);
-      for (const w of waiters.splice(0)) {
-        if (line.msg === w.msg) w.resolve(line);
-        else waiters.push(w);
-      }
-    }
   });
-  child.stderr.on("data", (d: Buffer) => {
-    err += d;
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d;
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    dataDir,
-    stdout: () => out,
-    stderr: () => err,
-    logLine(msg) {
-      const found = seen.find((l) => l.msg === msg);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        waiters.push({ msg, resolve });
-        exited.then((code) =>
-          reject(new Error(`exited (${code}) before logging "${msg}":\n${out}\n${err}`)),
-        );
-      });
-    },
+  const url = `http://127.0.0.1:${port}`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${planeAdminToken}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
+      return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
+    },
+    "control plane ready",
+    60_000,
+  );
+  return { child, url, exited, output: () => out, api };
+}
+
+/**
+ * Direct child processes of a process (Linux /proc), as pid and command
+ * line, leaving out tsx's esbuild service (the TypeScript loader runs it).
+ */
+export function childProcesses(pid: number): { pid: number; cmdline: string }[] {
+  const pids: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    if (text) pids.push(...text.split(/\s+/).map(Number));
+  }
+  return pids
+    .map((p) => ({ pid: p, cmdline: cmdline(p) }))
+    .filter((c) => !/esbuild\b.*--service/.test(c.cmdline));
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** True while a process exists (and is not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,7 @@ import type { ClusterDoc } from "./cluster-doc.js";
 import type { ClusterView, CreateClusterInput } from "./cluster-schemas.js";
 import { type JoinEndpoint, joinCommand } from "./join-command.js";
 import { defaultJoinTokenTtlMs, newJoinToken } from "./join-token.js";
+import { kubeconfigServerIssues } from "./kubeconfig-schema.js";
 
 /** What {@link ClusterService} is built from. */
 export interface ClusterServiceDeps {
@@ -19,6 +20,8 @@ export interface ClusterServiceDeps {
   readonly endpoint: JoinEndpoint;
   readonly now: () => Date;
   readonly joinTokenTtlMs?: number;
+  /** Accept `http://` servers in registered kubeconfigs (`SO_ALLOW_HTTP_CLUSTERS`). */
+  readonly allowHttpClusters?: boolean;
   /** Live figures kept in memory by the hub, merged into views. */
   readonly live?: (clusterId: string) => {
     connected: boolean;
@@ -65,6 +68,18 @@ export class ClusterService {
 
   /** Registers a cluster and issues its first join token. */
   async create(input: CreateClusterInput): Promise<{ uid: string; join: IssuedJoin }> {
+    if (input.credentials) {
+      const fields = kubeconfigServerIssues(input.credentials, !!this.#d.allowHttpClusters);
+      if (fields[0]) {
+        throw new AppError(
+          ErrorCode.InvalidArgument,
+          `body: ${fields[0].field}: ${fields[0].reason}`,
+          {
+            fields,
+          },
+        );
+      }
+    }
     const id = randomUUID();
     const now = this.#d.now().toISOString();
     const issued = this.#issue();

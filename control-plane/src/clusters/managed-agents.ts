@@ -21,6 +21,8 @@ export interface ManagedAgentsOptions {
   readonly log: Logger;
   readonly logLevel: string;
   readonly now: () => Date;
+  /** Lets the child accept `http://` servers (`SO_ALLOW_HTTP_CLUSTERS`); it checks the kubeconfig again. */
+  readonly allowHttpClusters: boolean;
   /** Restart backoff (tests shorten it). */
   readonly backoff?: () => Backoff;
 }
@@ -168,7 +170,12 @@ export class ManagedAgents {
       credentialUsedAt: c.credentialUsedAt ?? at,
       updatedAt: at,
     }));
-    return JSON.stringify({ clusterId, credential, kubeconfig });
+    return JSON.stringify({
+      clusterId,
+      credential,
+      kubeconfig,
+      allowHttp: this.#o.allowHttpClusters,
+    });
   }
 }
 

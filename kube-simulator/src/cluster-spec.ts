@@ -1,5 +1,5 @@
 /**
- * What a simulated cluster looks like, and the `--simulate <spec>` format:
+ * What a simulated cluster looks like, and the `kube-simulator --cluster <spec>` format:
  * either comma-separated `key=value` pairs
  *   name=pi,nodes=1,arch=arm64,cpu=4,memory=8Gi,distribution=k3s
  * (repeatable `label.<key>=<value>` and `taint=<key>[=<value>]:<Effect>`),
@@ -221,7 +221,7 @@ export function parseClusterSpec(text: string): ClusterSpec {
   if (errors.length > 0) {
     throw new AppError(
       ErrorCode.InvalidArgument,
-      `invalid --simulate spec ${JSON.stringify(text)}: ${errors.map((e) => e.reason).join("; ")}`,
+      `invalid --cluster spec ${JSON.stringify(text)}: ${errors.map((e) => e.reason).join("; ")}`,
       { fields: errors },
     );
   }
@@ -232,7 +232,7 @@ export function parseClusterSpec(text: string): ClusterSpec {
 }
 
 /**
- * Reads the `--simulate` argument: a `key=value` spec, or the path of a JSON
+ * Reads the `--cluster` argument: a `key=value` spec, or the path of a JSON
  * file (anything without "=" is taken as a path). `readFile` is injected so
  * the config module stays the only place touching the file system.
  */
@@ -244,7 +244,7 @@ export function loadClusterSpec(arg: string, readFile: (path: string) => string)
   } catch (err) {
     throw new AppError(
       ErrorCode.InvalidArgument,
-      `--simulate: cannot read spec file ${JSON.stringify(arg)}`,
+      `--cluster: cannot read spec file ${JSON.stringify(arg)}`,
       { cause: err },
     );
   }
@@ -252,12 +252,12 @@ export function loadClusterSpec(arg: string, readFile: (path: string) => string)
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new AppError(ErrorCode.InvalidArgument, `--simulate: ${arg} is not valid JSON`, {
+    throw new AppError(ErrorCode.InvalidArgument, `--cluster: ${arg} is not valid JSON`, {
       cause: err,
     });
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new AppError(ErrorCode.InvalidArgument, `--simulate: ${arg} must hold a JSON object`);
+    throw new AppError(ErrorCode.InvalidArgument, `--cluster: ${arg} must hold a JSON object`);
   }
   return resolveClusterSpec({
     name: "sim",

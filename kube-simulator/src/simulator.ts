@@ -45,7 +45,7 @@ import { WorkloadController } from "./workload-controller.js";
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
-  /** The cluster: a spec, its input form, or a `--simulate` spec string. Default: one k3s amd64 node. */
+  /** The cluster: a spec, its input form, or a `--cluster` spec string. Default: one k3s amd64 node. */
   readonly cluster?: ClusterSpec | ClusterSpecInput | string;
   /** Wall clock in ms (default Date.now); {@link SimulatorHandle.advanceTime} adds to it. */
   readonly clock?: () => number;

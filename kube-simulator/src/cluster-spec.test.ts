@@ -5,11 +5,11 @@ import { loadClusterSpec, parseClusterSpec, resolveClusterSpec } from "./cluster
 import { type KubeObject, objectAt } from "./kube-object.js";
 import { buildNode } from "./node-factory.js";
 
-const fixtures = new URL("../../test/fixtures/k8s/", import.meta.url);
+const fixtures = new URL("../test/fixtures/k8s/", import.meta.url);
 const realNodes = (file: string): KubeObject[] =>
   (JSON.parse(readFileSync(new URL(file, fixtures), "utf8")) as { items: KubeObject[] }).items;
 
-test("parses the --simulate key=value form with defaults", (t) => {
+test("parses the --cluster key=value form with defaults", (t) => {
   const spec = parseClusterSpec("name=pi,nodes=1,arch=arm64,cpu=4,memory=8Gi,distribution=k3s");
   t.like(spec, {
     name: "pi",
