@@ -31,7 +31,7 @@ test("GET /install/agent.sh needs no token and serves the bytes the join command
 
   const created = await p.api("POST", "/clusters", { body: { name: "pi", cloud: false } });
   const command: string = created.body.join.command;
-  t.true(command.startsWith(`curl -sfLo so-agent.sh ${p.config.publicUrl}/install/agent.sh && `));
+  t.true(command.startsWith(`curl -sfLo so-agent.sh ${p.plane.publicUrl}/install/agent.sh && `));
   t.true(command.includes(`echo '${digest}  so-agent.sh' | sha256sum -c - && sh so-agent.sh `));
   t.true(command.includes(`--token ${created.body.join.token}`));
   t.regex(command, /--ca-hash sha256:[0-9a-f]{64}$/);
@@ -41,7 +41,7 @@ test("the printed one-liner runs the served script, and refuses a tampered one",
   const p = await startTestPlane();
   t.teardown(() => p.close());
   const created = await p.api("POST", "/clusters", { body: { name: "edge", cloud: false } });
-  const served = `${p.config.publicUrl.replace(/\/+$/, "")}/install/agent.sh`;
+  const served = `${p.plane.publicUrl.replace(/\/+$/, "")}/install/agent.sh`;
   // The plane's public URL is not where the test reaches it; point the line at the real port.
   const line = (created.body.join.command as string).replace(served, `${p.url}/install/agent.sh`);
 

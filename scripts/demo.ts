@@ -8,11 +8,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
+const bindHost = process.env.SO_HOST ?? "0.0.0.0";
 const token = process.env.SO_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString("hex")}`;
 const base = `http://localhost:${port}`;
 const stateRoot = join(process.env.SO_DATA_DIR ?? "./data", "demo-agents");
@@ -74,18 +76,39 @@ async function api(
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  const parsed = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    // Say what the control plane refused instead of failing later on its problem document.
+    fail(`${method} ${path} answered ${res.status}: ${parsed?.detail ?? text}`);
+  }
+  return { status: res.status, body: parsed };
 }
 
-async function waitReady(): Promise<void> {
+/** Prints one line and stops the demo with status 2. */
+function fail(message: string): never {
+  process.stderr.write(`demo: ${message}\n`);
+  stopAll(2);
+}
+
+/** Resolves with the error code when `port` cannot be bound on `host`, undefined when free. */
+function portInUse(host: string, p: number): Promise<string | undefined> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => done(err.code ?? String(err)));
+    probe.listen(p, host, () => probe.close(() => done(undefined)));
+  });
+}
+
+async function waitReady(plane: ChildProcess): Promise<void> {
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
+    if (plane.exitCode !== null) fail(`the control plane exited with status ${plane.exitCode}`);
     try {
       if ((await fetch(`${base}/readyz`)).ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`control plane did not become ready on ${base}`);
+  fail(`the control plane did not become ready on ${base} within 60 s`);
 }
 
 function stopAll(code: number): never {
@@ -95,13 +118,27 @@ function stopAll(code: number): never {
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
-run("control-plane", ["control-plane/src/main.ts"], {
+// Another control plane on these ports would answer our requests and refuse our token.
+for (const [p, setting] of [
+  [port, "SO_PORT"],
+  [grpcPort, "SO_GRPC_PORT"],
+] as const) {
+  const code = await portInUse(bindHost, p);
+  if (code === "EADDRINUSE") {
+    fail(
+      `port ${p} (${setting}) is already in use, probably by another control plane; stop it, or set ${setting} to a free port`,
+    );
+  }
+  if (code) fail(`cannot bind port ${p} (${setting}) on ${bindHost}: ${code}`);
+}
+
+const plane = run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
   // The simulated "legacy-plant" API server speaks plain http.
   SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
 });
-await waitReady();
+await waitReady(plane);
 
 const existing = new Map<string, string>(
   ((await api("GET", "/clusters")).body as { name: string; uid: string }[]).map((c) => [
@@ -113,6 +150,7 @@ for (const edge of edges) {
   const stateDir = join(stateRoot, edge.name);
   let uid = existing.get(edge.name);
   let joinCommand: string | undefined;
+  let joinToken: string | undefined;
   if (!uid) {
     const created = await api("POST", "/clusters", {
       name: edge.name,
@@ -121,8 +159,11 @@ for (const edge of edges) {
     });
     uid = created.body.uid;
     joinCommand = created.body.join.command;
+    joinToken = created.body.join.token;
   } else if (!existsSync(join(stateDir, "credential.json"))) {
-    joinCommand = (await api("POST", `/clusters/${uid}/token`)).body.command;
+    const issued = (await api("POST", `/clusters/${uid}/token`)).body;
+    joinCommand = issued.command;
+    joinToken = issued.token;
   }
   const sim = await simulate(edge.name, edge.spec);
   const args = [
@@ -137,13 +178,12 @@ for (const edge of edges) {
     "--state-dir",
     stateDir,
   ];
-  const joinToken = joinCommand?.match(/--token (\S+)/)?.[1];
   const caHash = (joinCommand ?? (await api("POST", `/clusters/${uid}/token`)).body.command).match(
     /--ca-hash (\S+)/,
   )?.[1];
-  if (joinToken) args.push("--token", joinToken);
   args.push(...(caHash ? ["--ca-hash", caHash] : ["--insecure"]));
-  run(edge.name, args, { SO_LOG_LEVEL: "warn" });
+  // In the environment, not argv: ps shows every user the command line.
+  run(edge.name, args, { SO_LOG_LEVEL: "warn", ...(joinToken ? { SO_TOKEN: joinToken } : {}) });
 }
 
 // A cluster registered the original way, with a kubeconfig: the control plane runs its agent.

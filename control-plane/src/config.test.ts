@@ -1,5 +1,5 @@
 import test from "ava";
-import { loadConfig } from "./config.js";
+import { defaultPublicUrl, loadConfig } from "./config.js";
 
 test("defaults", (t) => {
   const c = loadConfig({}, []);
@@ -12,6 +12,19 @@ test("defaults", (t) => {
     bodyLimit: 5 * 1024 * 1024,
   });
   t.is(c.mongodbUri, undefined);
+  t.is(c.mongodbWtimeoutMs, 10_000);
+  t.is(c.mongodbMaxTimeMs, 10_000);
+});
+
+test("MongoDB time limits come from SO_MONGODB_WTIMEOUT_MS and SO_MONGODB_MAX_TIME_MS", (t) => {
+  const c = loadConfig({ SO_MONGODB_WTIMEOUT_MS: "2500" }, ["--mongodb-max-time-ms", "800"]);
+  t.is(c.mongodbWtimeoutMs, 2500);
+  t.is(c.mongodbMaxTimeMs, 800);
+  for (const bad of ["0", "-1", "1.5", "10s", "3600001"]) {
+    t.throws(() => loadConfig({ SO_MONGODB_WTIMEOUT_MS: bad }, []), {
+      message: /^SO_MONGODB_WTIMEOUT_MS must be milliseconds from 1 to 3600000/,
+    });
+  }
 });
 
 test("flags win over environment", (t) => {
@@ -122,4 +135,16 @@ test("connection limits: defaults, durations in ms, s and m, and refusals naming
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env, []), { message }, JSON.stringify(env));
   }
+});
+
+test("the public URL defaults to plain HTTP on the REST port, not https://localhost", (t) => {
+  t.is(loadConfig({}, []).publicUrl, undefined, "unset: the control plane picks and warns");
+  t.is(
+    loadConfig({ SO_PUBLIC_URL: "https://so.example.com/" }, []).publicUrl,
+    "https://so.example.com",
+  );
+  t.is(defaultPublicUrl("0.0.0.0", 8080, "edge-box"), "http://edge-box:8080");
+  t.is(defaultPublicUrl("::", 9000, "edge-box"), "http://edge-box:9000");
+  t.is(defaultPublicUrl("192.168.1.5", 8080, "edge-box"), "http://192.168.1.5:8080");
+  t.is(defaultPublicUrl("fd00::5", 8080, "edge-box"), "http://[fd00::5]:8080");
 });

@@ -36,13 +36,20 @@ export interface ControlPlaneConfig {
   readonly auth: AuthMode;
   /** 32-byte key, base64 or hex, for secrets at rest; required with MongoDB. */
   readonly masterKey: string | undefined;
-  /** Base URL agents and operators reach this control plane on, used in join commands. */
-  readonly publicUrl: string;
+  /**
+   * Base URL agents and operators reach this control plane on, used in join
+   * commands. Unset: the control plane uses {@link defaultPublicUrl} and warns.
+   */
+  readonly publicUrl: string | undefined;
   readonly logLevel: LogLevel;
   /** Largest accepted REST body, in bytes. */
   readonly bodyLimit: number;
   /** When set, the MongoDB store is used instead of the embedded SQLite file. */
   readonly mongodbUri: string | undefined;
+  /** How long a MongoDB `w: majority` write waits for the majority before failing (503). */
+  readonly mongodbWtimeoutMs: number;
+  /** Server-side time limit on every MongoDB read (`maxTimeMS`). */
+  readonly mongodbMaxTimeMs: number;
   /** Helm binary; found on PATH when absent. */
   readonly helmBin: string | undefined;
   /** Serve the agent hub without TLS (explicit opt-in, warned about at start). */
@@ -97,10 +104,24 @@ const options = {
   adminToken: { env: "SO_ADMIN_TOKEN", flag: "--admin-token", help: "admin bearer token" },
   auth: { env: "SO_AUTH", flag: "--auth", help: "token (default) or none" },
   masterKey: { env: "SO_MASTER_KEY", flag: "--master-key", help: "32-byte key, base64 or hex" },
-  publicUrl: { env: "SO_PUBLIC_URL", flag: "--public-url", help: "URL used in join commands" },
+  publicUrl: {
+    env: "SO_PUBLIC_URL",
+    flag: "--public-url",
+    help: "URL used in join commands (default http://<hostname>:<port>)",
+  },
   logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
   bodyLimit: { env: "SO_BODY_LIMIT", flag: "--body-limit", help: "max REST body (default 5mb)" },
   mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri", help: "use MongoDB instead of SQLite" },
+  mongodbWtimeoutMs: {
+    env: "SO_MONGODB_WTIMEOUT_MS",
+    flag: "--mongodb-wtimeout-ms",
+    help: "MongoDB majority-write wait limit in ms (default 10000)",
+  },
+  mongodbMaxTimeMs: {
+    env: "SO_MONGODB_MAX_TIME_MS",
+    flag: "--mongodb-max-time-ms",
+    help: "MongoDB read time limit in ms (default 10000)",
+  },
   helmBin: { env: "HELM_BIN", flag: "--helm-bin", help: "path to the helm binary" },
   insecure: { env: "SO_INSECURE", flag: "--insecure", help: "plaintext agent hub", boolean: true },
   tlsSans: { env: "SO_TLS_SANS", flag: "--tls-sans", help: "comma-separated hub cert names/IPs" },
@@ -228,12 +249,14 @@ export function loadConfig(
     }
   }
   const publicUrl = raw("publicUrl");
-  const url = publicUrl.value ?? `https://localhost:${port === 0 ? 8080 : port}`;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
-  } catch {
-    throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
+  const url = publicUrl.value;
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
+    } catch {
+      throw invalid(publicUrl.source, `must be an http(s) URL, got "${url}"`);
+    }
   }
 
   const insecure = parseBoolSetting(raw("insecure"));
@@ -249,7 +272,6 @@ export function loadConfig(
     .value?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const defaultSans = [hostname(), "localhost", "127.0.0.1", new URL(url).hostname];
   const restHeadersTimeoutMs = parseTimeout(raw("restHeadersTimeoutMs"), 10_000);
   const restRequestTimeoutMs = parseTimeout(raw("restRequestTimeoutMs"), 60_000);
   if (restHeadersTimeoutMs > restRequestTimeoutMs) {
@@ -259,6 +281,12 @@ export function loadConfig(
       `must not exceed the request timeout (${restRequestTimeoutMs} ms)`,
     );
   }
+  const defaultSans = [
+    hostname(),
+    "localhost",
+    "127.0.0.1",
+    ...(url !== undefined ? [new URL(url).hostname] : []),
+  ];
 
   return Object.freeze({
     port,
@@ -268,10 +296,12 @@ export function loadConfig(
     adminToken: adminToken.value,
     auth: authMode,
     masterKey: masterKey.value,
-    publicUrl: url.replace(/\/+$/, ""),
+    publicUrl: url?.replace(/\/+$/, ""),
     logLevel,
     bodyLimit: parseSize(raw("bodyLimit"), 5 * 1024 * 1024),
     mongodbUri: mongodbUri.value,
+    mongodbWtimeoutMs: parseMilliseconds(raw("mongodbWtimeoutMs"), 10_000),
+    mongodbMaxTimeMs: parseMilliseconds(raw("mongodbMaxTimeMs"), 10_000),
     helmBin: raw("helmBin").value,
     insecure,
     tlsSans: [...new Set(sans?.length ? sans : defaultSans)],
@@ -294,6 +324,17 @@ export function loadConfig(
     forecastHorizonMs: parseDuration(raw("forecastHorizonMs"), 6 * 3_600_000),
     placementDefaultRequests: parseDefaultRequests(raw("placementDefaultRequests")),
   });
+}
+
+/**
+ * The base URL join commands use when `SO_PUBLIC_URL` is unset: plain HTTP,
+ * as the REST API speaks, on the bound address when it is a specific one,
+ * else on this machine's hostname.
+ */
+export function defaultPublicUrl(bindHost: string, restPort: number, host = hostname()): string {
+  const wildcard = bindHost === "0.0.0.0" || bindHost === "::" || bindHost === "";
+  const name = wildcard ? host : bindHost;
+  return `http://${name.includes(":") ? `[${name}]` : name}:${restPort}`;
 }
 
 /** Decodes a master key given as 64 hex characters or base64 of 32 bytes. */
@@ -361,6 +402,19 @@ function parseDefaultRequests(input: {
       `must be "<cpu>,<memory>" above zero such as 100m,200Mi, got "${input.value}"`,
     );
   }
+}
+
+function parseMilliseconds(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const n = Number(input.value);
+  // 1 h at most: a longer wait is the unbounded wait these limits exist to prevent.
+  if (!/^\d+$/.test(input.value.trim()) || n < 1 || n > 3_600_000) {
+    throw invalid(input.source, `must be milliseconds from 1 to 3600000, got "${input.value}"`);
+  }
+  return n;
 }
 
 const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };

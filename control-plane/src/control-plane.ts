@@ -5,7 +5,7 @@ import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
 import { ManagedAgents } from "./clusters/managed-agents.js";
-import type { ControlPlaneConfig } from "./config.js";
+import { type ControlPlaneConfig, defaultPublicUrl } from "./config.js";
 import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
@@ -51,6 +51,8 @@ export interface ControlPlane {
   readonly httpPort: number;
   /** The agent hub port actually bound. */
   readonly grpcPort: number;
+  /** Base URL join commands use: `SO_PUBLIC_URL`, or {@link defaultPublicUrl} on the bound port. */
+  readonly publicUrl: string;
   /** `sha256:<hex>` agents pin with `--ca-hash`; undefined when the hub runs without TLS. */
   readonly caHash: string | undefined;
   /** Live agent sessions, one per connected cluster. */
@@ -132,12 +134,16 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     const { sessions, inventory } = hub;
 
     const installScript = loadInstallScript();
+    // Without SO_PUBLIC_URL the URL needs the REST port, known once listening;
+    // no request can ask for a join command before that.
+    let publicUrl = config.publicUrl ?? defaultPublicUrl(config.host, config.port);
     const endpoint: JoinEndpoint = {
-      publicUrl: config.publicUrl,
-      hubAddress: hubAddressFrom(
-        config.publicUrl,
-        config.grpcPort === 0 ? hub.port : config.grpcPort,
-      ),
+      get publicUrl() {
+        return publicUrl;
+      },
+      get hubAddress() {
+        return hubAddressFrom(publicUrl, hub.port);
+      },
       caHash: () => hub.caHash,
       scriptSha256: () => installScript.sha256,
     };
@@ -210,11 +216,19 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       });
     });
     log.info({ port: http.port, store: store.kind }, "REST API listening");
+    if (config.publicUrl === undefined) {
+      publicUrl = defaultPublicUrl(config.host, http.port);
+      log.warn(
+        { publicUrl },
+        `SO_PUBLIC_URL is not set: join commands use ${publicUrl}; set it to the URL agents and operators reach this control plane on`,
+      );
+    }
     await managed.startAll();
 
     return {
       httpPort: http.port,
       grpcPort: hub.port,
+      publicUrl,
       caHash: hub.caHash,
       sessions,
       generatedAdminToken: admin.generatedToken,

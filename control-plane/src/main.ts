@@ -21,12 +21,20 @@ try {
 }
 
 const log = createLogger({ name: "control-plane", level: config.logLevel });
-const plane = await createControlPlane({ config, log }).catch((err: unknown) => {
-  // A busy port is a setting to change, not a crash: one line, status 2.
-  if (!(err instanceof ListenError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(2);
-});
+let plane: Awaited<ReturnType<typeof createControlPlane>>;
+try {
+  plane = await createControlPlane({ config, log });
+} catch (err) {
+  // A busy port is a setting to change: one line naming it, status 2 as for an invalid setting.
+  if (err instanceof ListenError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  // A known start-up failure (e.g. MongoDB unreachable) is one line, not a stack.
+  if (!(err instanceof AppError)) throw err;
+  process.stderr.write(`start-up failed: ${err.message.replace(/\s+/g, " ")}\n`);
+  process.exit(1);
+}
 if (plane.generatedAdminToken) {
   process.stdout.write(
     `\nGenerated admin token (shown once; only its hash is stored):\n\n  ${plane.generatedAdminToken}\n\nSet SO_ADMIN_TOKEN to choose your own.\n\n`,

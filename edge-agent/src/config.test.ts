@@ -53,3 +53,30 @@ test("invalid values name the flag or variable", (t) => {
     t.throws(() => loadAgentConfig(env, argv), { message }, JSON.stringify({ env, argv }));
   }
 });
+
+test("the join token can come from SO_TOKEN or --token-file, out of sight of ps", (t) => {
+  const token = "abcdef.0123456789abcdef";
+  t.is(loadAgentConfig({ SO_TOKEN: token }, base).token, token);
+  const files: Record<string, string> = { "/run/secrets/so-token": `${token}\n` };
+  const read = (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+    return text;
+  };
+  const fromFile = loadAgentConfig({}, [...base, "--token-file", "/run/secrets/so-token"], read);
+  t.is(fromFile.token, token, "trailing newline dropped");
+  t.is(fromFile.tokenFile, "/run/secrets/so-token");
+  const fromEnv = loadAgentConfig({ SO_TOKEN_FILE: "/run/secrets/so-token" }, base, read);
+  t.is(fromEnv.token, token);
+
+  const missing = t.throws(() => loadAgentConfig({}, [...base, "--token-file", "/nope"], read));
+  t.regex(missing?.message ?? "", /^--token-file cannot be read \(ENOENT\): \/nope/);
+  files["/bad"] = "not a token";
+  const bad = t.throws(() => loadAgentConfig({}, [...base, "--token-file", "/bad"], read));
+  t.regex(bad?.message ?? "", /^--token-file must name a file holding a join token/);
+  t.false(bad?.message.includes("not a token"), "the file's content is not echoed");
+  const both = t.throws(() =>
+    loadAgentConfig({ SO_TOKEN: token }, [...base, "--token-file", "/run/secrets/so-token"], read),
+  );
+  t.regex(both?.message ?? "", /--token-file and SO_TOKEN both give a join token/);
+});

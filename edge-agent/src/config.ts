@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   invalidSetting as invalid,
   type LogLevel,
@@ -12,8 +13,13 @@ import {
 export interface AgentConfig {
   /** `host:port` of the control plane's agent hub. */
   readonly hub: string;
-  /** Join token for the first connection; not needed once a credential is saved. */
+  /**
+   * Join token for the first connection; not needed once a credential is
+   * saved. From `--token`, `SO_TOKEN`, or the file `--token-file` names.
+   */
   readonly token: string | undefined;
+  /** File the join token was read from; keeps the token out of `ps`. */
+  readonly tokenFile: string | undefined;
   /** `sha256:<hex>` pin of the hub CA's SPKI. Required unless `insecure`. */
   readonly caHash: string | undefined;
   /** Plaintext gRPC, only with an explicit flag; warned about at start. */
@@ -35,7 +41,16 @@ export interface AgentConfig {
 
 const options = {
   hub: { env: "SO_HUB", flag: "--hub", help: "control plane agent hub, host:port (required)" },
-  token: { env: "SO_TOKEN", flag: "--token", help: "join token (first start only)" },
+  token: {
+    env: "SO_TOKEN",
+    flag: "--token",
+    help: "join token (first start only; the flag shows in ps, prefer SO_TOKEN)",
+  },
+  tokenFile: {
+    env: "SO_TOKEN_FILE",
+    flag: "--token-file",
+    help: "file holding the join token (first start only)",
+  },
   caHash: { env: "SO_CA_HASH", flag: "--ca-hash", help: "sha256:<hex> pin of the hub CA" },
   insecure: {
     env: "SO_INSECURE",
@@ -82,10 +97,12 @@ export function agentConfigHelp(): string {
 /**
  * Reads agent configuration from flags and environment (flags win),
  * validates, and throws an AppError naming the offending flag or variable.
+ * `readFile` reads `--token-file` (injected by tests).
  */
 export function loadAgentConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[],
+  readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
 ): Readonly<AgentConfig> {
   const raw = readSettings(options, env, argv);
 
@@ -95,10 +112,8 @@ export function loadAgentConfig(
   if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(hub.value)) {
     throw invalid(hub.source, `must be host:port, got "${hub.value}"`);
   }
-  const token = raw("token");
-  if (token.value !== undefined && !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token.value)) {
-    throw invalid(token.source, "must be a join token like abcdef.0123456789abcdef");
-  }
+  const tokenFile = raw("tokenFile");
+  const token = readToken(raw("token"), tokenFile, readFile);
   const insecure = parseBool(raw("insecure"));
   const kubeletInsecureTls = parseBool(raw("kubeletInsecureTls"));
   const stats = raw("statsSource");
@@ -121,7 +136,8 @@ export function loadAgentConfig(
   }
   return Object.freeze({
     hub: hub.value,
-    token: token.value,
+    token,
+    tokenFile: tokenFile.value,
     caHash: caHash.value,
     insecure,
     stateDir: raw("stateDir").value,
@@ -132,4 +148,37 @@ export function loadAgentConfig(
     kubeletInsecureTls,
     managed,
   });
+}
+
+const joinTokenPattern = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+
+/** The join token from `--token`/`SO_TOKEN` or from the file `--token-file` names. */
+function readToken(
+  direct: { value: string | undefined; source: string },
+  file: { value: string | undefined; source: string },
+  readFile: (path: string) => string,
+): string | undefined {
+  if (file.value === undefined) {
+    if (direct.value !== undefined && !joinTokenPattern.test(direct.value)) {
+      throw invalid(direct.source, "must be a join token like abcdef.0123456789abcdef");
+    }
+    return direct.value;
+  }
+  if (direct.value !== undefined) {
+    throw invalid(file.source, `and ${direct.source} both give a join token; give one`);
+  }
+  let value: string;
+  try {
+    value = readFile(file.value).trim();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    throw invalid(file.source, `cannot be read (${code}): ${file.value}`);
+  }
+  if (!joinTokenPattern.test(value)) {
+    throw invalid(
+      file.source,
+      `must name a file holding a join token like abcdef.0123456789abcdef: ${file.value}`,
+    );
+  }
+  return value;
 }

@@ -22,6 +22,11 @@ try {
   process.exit(2);
 }
 const log = createLogger({ name: "edge-agent", level: config.logLevel });
+if (process.argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
+  log.warn(
+    "--token is visible to every user in ps; pass the join token in SO_TOKEN or --token-file",
+  );
+}
 
 let kubeConfig: KubeConfig;
 // A managed agent gets its kubeconfig and credential on stdin from the control plane.

@@ -18,6 +18,8 @@ export type { SimulatorCommand } from "./command-line.js";
 export { commandHelp, parseCommandLine } from "./command-line.js";
 export type { KubeObject } from "./kube-object.js";
 export { simulatorKubeConfig, simulatorKubeConfigObject } from "./kubeconfig.js";
+export type { RealTool } from "./real-tools.js";
+export { realTool } from "./real-tools.js";
 export type { AddNodeOptions, SimulatorHandle, SimulatorOptions } from "./simulator.js";
 export { startSimulator } from "./simulator.js";
 export type { SimulatorProcess, SimulatorProcessOptions } from "./simulator-process.js";

@@ -1,31 +1,13 @@
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { realTool } from "@smart-orchestrator/kube-simulator/real-tools";
 import test from "ava";
 import { helmFixture } from "../testing/helm-repo-server.js";
 import { HelmRenderer } from "./helm-renderer.js";
 
 const work = () => mkdtempSync(join(tmpdir(), "so-helm-"));
 const chart = helmFixture("repo-podinfo", "podinfo-6.14.1.tgz");
-
-/** helm on PATH, or undefined. */
-function helmOnPath(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "helm");
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
-}
 
 test("without helm the error says how to install it", async (t) => {
   const r = new HelmRenderer({ helmBin: "/nonexistent/bin/helm", workDir: work() });
@@ -37,7 +19,10 @@ test("without helm the error says how to install it", async (t) => {
     }),
   );
   t.is((err as { code?: string }).code, "failed_precondition");
-  t.regex(err?.message ?? "", /helm is not available .*not found.*install Helm 3.*HELM_BIN/);
+  t.regex(
+    err?.message ?? "",
+    /helm is not available .*not found.*install Helm 3\.8\+ or 4.*HELM_BIN/,
+  );
 });
 
 test("helm gets release, namespace, values file, kube and API versions and --include-crds (fake helm)", async (t) => {
@@ -125,22 +110,73 @@ test("a failing helm reports its stderr; bad release names never reach helm", as
   });
 });
 
-const helm = helmOnPath();
-if (helm) {
-  test("real helm renders podinfo with hooks tagged", async (t) => {
-    const r = new HelmRenderer({ workDir: work() });
-    const objects = await r.render({
-      source: { type: "chart", archivePath: chart, values: { replicaCount: 2 } },
-      releaseName: "pi",
-      namespace: "apps",
-      kubeVersion: "v1.30.0",
-    });
-    const deploy = objects.find((o) => o.object.kind === "Deployment");
-    t.is((deploy?.object.spec as { replicas?: number } | undefined)?.replicas, 2);
-    t.true(objects.some((o) => o.object.kind === "Service" && o.hooks.length === 0));
-    t.true(objects.some((o) => o.hooks.includes("test")));
+// Real Helm: HELM_BIN (set by scripts/test.mjs to .tools/bin/helm) or helm on PATH.
+const helm = realTool("helm");
+const realHelm = (
+  title: string,
+  body: (t: import("ava").ExecutionContext, bin: string) => unknown,
+) => {
+  if (helm.ok) test(title, (t) => body(t, helm.path));
+  else {
+    console.log(`SKIPPED ${title}: ${helm.reason}`);
+    test.skip(`${title} (SKIPPED: ${helm.reason})`, () => {});
+  }
+};
+
+realHelm("real helm renders podinfo with hooks tagged", async (t, bin) => {
+  const r = new HelmRenderer({ helmBin: bin, workDir: work() });
+  const objects = await r.render({
+    source: { type: "chart", archivePath: chart, values: { replicaCount: 2 } },
+    releaseName: "pi",
+    namespace: "apps",
+    kubeVersion: "v1.30.0",
   });
-} else {
-  console.log("SKIPPED real helm render test: helm not on PATH");
-  test.skip("real helm renders podinfo with hooks tagged (SKIPPED: helm not on PATH)", () => {});
-}
+  const deploy = objects.find((o) => o.object.kind === "Deployment");
+  t.is((deploy?.object.spec as { replicas?: number } | undefined)?.replicas, 2);
+  t.true(objects.some((o) => o.object.kind === "Service" && o.hooks.length === 0));
+  t.true(objects.some((o) => o.hooks.includes("test")));
+});
+
+realHelm(
+  "real helm refuses values that break the chart's values.schema.json, naming the field",
+  async (t, bin) => {
+    // alertmanager ships a JSON Schema (draft-07) that wants an integer replicaCount.
+    const r = new HelmRenderer({ helmBin: bin, workDir: work() });
+    const source = {
+      type: "chart" as const,
+      archivePath: helmFixture("charts", "alertmanager"),
+      values: { replicaCount: "many" },
+    };
+    await t.throwsAsync(r.render({ source, releaseName: "am", namespace: "mon" }), {
+      message:
+        /helm template failed: .*values don't meet the specifications of the schema.*alertmanager.*\/replicaCount.*got string, want integer/s,
+    });
+    // The same chart with valid values renders, so the refusal above is the schema's doing.
+    const ok = await r.render({
+      source: { ...source, values: { replicaCount: 2 } },
+      releaseName: "am",
+      namespace: "mon",
+    });
+    t.true(ok.some((o) => o.object.kind === "StatefulSet"));
+  },
+);
+
+realHelm("real helm refuses a cluster outside the chart's kubeVersion", async (t, bin) => {
+  // podinfo 6.14.1 declares kubeVersion >=1.23.0-0.
+  const r = new HelmRenderer({ helmBin: bin, workDir: work() });
+  const source = { type: "chart" as const, archivePath: chart, values: {} };
+  await t.throwsAsync(
+    r.render({ source, releaseName: "old", namespace: "apps", kubeVersion: "v1.19.16" }),
+    {
+      message:
+        /helm template failed: .*chart requires kubeVersion: >=1\.23\.0-0 which is incompatible with Kubernetes v1\.19\.16/,
+    },
+  );
+  const rendered = await r.render({
+    source,
+    releaseName: "new",
+    namespace: "apps",
+    kubeVersion: "v1.23.0",
+  });
+  t.true(rendered.some((o) => o.object.kind === "Deployment"));
+});

@@ -23,7 +23,7 @@ export interface HelmRendererOptions {
 
 /** How to get helm, for the error shown when it is missing. */
 export const helmInstallHint =
-  "install Helm 3 (https://helm.sh/docs/intro/install/, e.g. " +
+  "install Helm 3.8+ or 4 (https://helm.sh/docs/intro/install/, e.g. " +
   "`curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash`) " +
   "and put it on PATH or set HELM_BIN; raw-manifest enablers work without it";
 

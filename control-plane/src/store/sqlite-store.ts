@@ -11,10 +11,15 @@ import type {
   Store,
   StoredDoc,
 } from "./store.js";
+import {
+  checkCollectionName,
+  checkFieldName,
+  checkFilter,
+  checkLimit,
+  withoutTopLevelNulls,
+} from "./store-checks.js";
 
 type Db = InstanceType<typeof Database>;
-
-const namePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /**
  * The embedded store: one SQLite file, one table per collection holding JSON
@@ -43,9 +48,7 @@ export class SqliteStore implements Store {
     name: string,
     options: CollectionOptions = {},
   ): Promise<Collection<T>> {
-    if (!namePattern.test(name)) {
-      throw new AppError(ErrorCode.InvalidArgument, `invalid collection name "${name}"`);
-    }
+    checkCollectionName(name);
     this.#db.exec(
       `CREATE TABLE IF NOT EXISTS "${name}" (id TEXT PRIMARY KEY, v INTEGER NOT NULL, doc TEXT NOT NULL)`,
     );
@@ -86,7 +89,7 @@ class SqliteCollection<T extends StoredDoc> implements Collection<T> {
   }
 
   async insert(doc: NewDoc<T>): Promise<T> {
-    const stored = { ...doc, _v: 1 } as unknown as T;
+    const stored = withoutTopLevelNulls({ ...doc, _v: 1 }) as unknown as T;
     try {
       this.#db
         .prepare(`INSERT INTO "${this.#table}" (id, v, doc) VALUES (?, 1, ?)`)
@@ -109,12 +112,12 @@ class SqliteCollection<T extends StoredDoc> implements Collection<T> {
     const order = options.sortBy
       ? `ORDER BY json_extract(doc, '${fieldPath(options.sortBy)}'), id`
       : "ORDER BY id";
-    const limit =
-      options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : "";
-    const rows = this.#db
+    const rows = checkLimit(options.limit);
+    const limit = rows !== undefined ? ` LIMIT ${rows}` : "";
+    const found = this.#db
       .prepare(`SELECT doc FROM "${this.#table}" ${where} ${order}${limit}`)
       .all(...params) as { doc: string }[];
-    return rows.map((r) => JSON.parse(r.doc) as T);
+    return found.map((r) => JSON.parse(r.doc) as T);
   }
 
   async count(filter: Filter<T> = {}): Promise<number> {
@@ -126,7 +129,11 @@ class SqliteCollection<T extends StoredDoc> implements Collection<T> {
   }
 
   async update(id: string, expectedVersion: number, next: NewDoc<T>): Promise<T> {
-    const stored = { ...next, _id: id, _v: expectedVersion + 1 } as unknown as T;
+    const stored = withoutTopLevelNulls({
+      ...next,
+      _id: id,
+      _v: expectedVersion + 1,
+    }) as unknown as T;
     let changes: number;
     try {
       changes = this.#db
@@ -157,17 +164,13 @@ class SqliteCollection<T extends StoredDoc> implements Collection<T> {
 }
 
 function fieldPath(field: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
-    throw new AppError(ErrorCode.InvalidArgument, `invalid field name "${field}"`);
-  }
-  return `$.${field}`;
+  return `$.${checkFieldName(field)}`;
 }
 
 function whereClause(filter: object): { where: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
-  for (const [field, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
+  for (const [field, value] of checkFilter(filter)) {
     const path = field === "_id" ? null : fieldPath(field);
     const column = path ? `json_extract(doc, '${path}')` : "id";
     if (value === null) {
@@ -175,11 +178,9 @@ function whereClause(filter: object): { where: string; params: unknown[] } {
     } else if (typeof value === "boolean") {
       parts.push(`${column} = ?`);
       params.push(value ? 1 : 0);
-    } else if (typeof value === "string" || typeof value === "number") {
+    } else {
       parts.push(`${column} = ?`);
       params.push(value);
-    } else {
-      throw new AppError(ErrorCode.InvalidArgument, `filter on ${field} must be a scalar`);
     }
   }
   return { where: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };

@@ -7,6 +7,8 @@ interface Thing extends StoredDoc {
   readonly flag?: boolean;
   readonly slot?: string;
   readonly n: number;
+  readonly labels?: Record<string, unknown>;
+  readonly note?: string | null;
 }
 
 /** Options for {@link storeContract}. */
@@ -151,6 +153,120 @@ export function storeContract(test: TestFn, options: StoreContractOptions): void
   test(`${label}: ping answers while open`, async (t) => {
     const store = await open();
     await t.notThrowsAsync(store.ping());
+    await store.close();
+  });
+
+  test(`${label}: a top-level null reads back as a missing field and matches a null filter`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    const inserted = await c.insert({ _id: "a", name: "a", kind: "x", n: 1, note: null });
+    t.false("note" in inserted);
+    t.deepEqual(await c.get("a"), { _id: "a", _v: 1, name: "a", kind: "x", n: 1 });
+    const updated = await c.update("a", 1, { _id: "a", name: "a", kind: "x", n: 2, note: null });
+    t.false("note" in updated);
+    t.false("note" in ((await c.get("a")) ?? {}));
+    t.deepEqual(
+      (await c.find({ note: null })).map((d) => d._id),
+      ["a"],
+    );
+    await store.close();
+  });
+
+  test(`${label}: nested dotted, $ and undefined keys survive update as JSON would`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    const v1 = await c.insert({ _id: "a", name: "a", kind: "x", n: 1 });
+    const labels = {
+      "kubernetes.io/arch": "amd64",
+      $weird: "dollar",
+      "a.b": { "c.d": 1, $e: [1, undefined, null] },
+      gone: undefined,
+      kept: null,
+    };
+    await c.update("a", v1._v, { ...v1, labels });
+    t.deepEqual((await c.get("a"))?.labels, {
+      "kubernetes.io/arch": "amd64",
+      $weird: "dollar",
+      "a.b": { "c.d": 1, $e: [1, null, null] },
+      kept: null,
+    });
+    await store.close();
+  });
+
+  test(`${label}: limit 0 and negative limits return no rows`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    await c.insert({ _id: "a", name: "a", kind: "x", n: 1 });
+    await c.insert({ _id: "b", name: "b", kind: "x", n: 1 });
+    t.deepEqual(await c.find({}, { limit: 0 }), []);
+    t.deepEqual(await c.find({}, { limit: -1 }), []);
+    t.deepEqual(await c.find({ kind: "x" }, { limit: -5, sortBy: "n" }), []);
+    t.is((await c.find({}, { limit: 1 })).length, 1);
+    await store.close();
+  });
+
+  test(`${label}: ties in sort order are broken by _id`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    for (const id of ["d", "b", "e", "a", "c"]) {
+      await c.insert({ _id: id, name: `n${id}`, kind: "x", n: id < "c" ? 2 : 1 });
+    }
+    t.deepEqual(
+      (await c.find({}, { sortBy: "n" })).map((d) => d._id),
+      ["c", "d", "e", "a", "b"],
+    );
+    t.deepEqual(
+      (await c.find({}, { sortBy: "kind", limit: 3 })).map((d) => d._id),
+      ["a", "b", "c"],
+    );
+    await store.close();
+  });
+
+  test(`${label}: several documents may lack a non-sparse unique field`, async (t) => {
+    const store = await open();
+    const c = await store.collection<Thing>(`things_${++counter}`, {
+      unique: [{ field: "slot" }],
+    });
+    await c.insert({ _id: "a", name: "a", kind: "x", n: 1 });
+    await c.insert({ _id: "b", name: "b", kind: "x", n: 1, slot: undefined });
+    await c.insert({ _id: "c", name: "c", kind: "x", n: 1, slot: "s1" });
+    const err = await t.throwsAsync(c.insert({ _id: "d", name: "d", kind: "x", n: 1, slot: "s1" }));
+    t.is((err as { code?: string }).code, "already_exists");
+    t.regex(err?.message ?? "", /slot/);
+    t.is(await c.count(), 3);
+    await store.close();
+  });
+
+  test(`${label}: object and array filters, odd field names and bad collection names are refused`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    await c.insert({ _id: "a", name: "a", kind: "x", n: 1 });
+    const refused = { code: "invalid_argument" };
+    const injected = [
+      { _id: { $ne: null } },
+      { name: { $gt: "" } },
+      { kind: ["x"] },
+      { $where: "true" },
+      { "labels.x": "y" },
+    ] as unknown as Parameters<typeof c.find>[0][];
+    for (const filter of injected) {
+      await t.throwsAsync(c.find(filter), refused);
+      await t.throwsAsync(c.count(filter), refused);
+      await t.throwsAsync(c.deleteMany(filter ?? {}), refused);
+    }
+    await t.throwsAsync(c.find({}, { sortBy: "a.b" as "name" }), refused);
+    await t.throwsAsync(store.collection("Bad.Name"), refused);
+    await t.throwsAsync(store.collection("things", { unique: [{ field: "$x" }] }), refused);
+    t.is(await c.count(), 1, "nothing was deleted");
+    await store.close();
+  });
+
+  test(`${label}: a document near 16 MiB is stored and read back`, async (t) => {
+    const store = await open();
+    const c = await things(store);
+    const big = "x".repeat(16 * 1024 * 1024 - 64 * 1024);
+    await c.insert({ _id: "big", name: "big", kind: big, n: 1 });
+    t.is((await c.get("big"))?.kind.length, big.length);
     await store.close();
   });
 
