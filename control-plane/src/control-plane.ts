@@ -2,11 +2,12 @@ import type { Logger } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { type ClusterDoc, clusterCollection } from "./clusters/cluster-doc.js";
+import { ClusterRecords } from "./clusters/cluster-records.js";
 import { ClusterService } from "./clusters/cluster-service.js";
 import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
 import { ManagedAgents } from "./clusters/managed-agents.js";
 import { type ControlPlaneConfig, defaultPublicUrl } from "./config.js";
-import { type EnablerRef, enablerCollectionName } from "./enablers/enabler-doc.js";
+import { createEnablers, type Enablers } from "./enablers/create-enablers.js";
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
 import { UsageHistory } from "./history/usage-history.js";
@@ -24,6 +25,7 @@ import { startHttpServer } from "./rest/http-server.js";
 import { buildOpenApi } from "./rest/openapi.js";
 import type { AnyRoute } from "./rest/route.js";
 import { clusterRoutes } from "./rest/routes/cluster-routes.js";
+import { enablerRoutes } from "./rest/routes/enabler-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
 import { installRoutes } from "./rest/routes/install-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
@@ -83,7 +85,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       clusterCollection.name,
       clusterCollection.options,
     );
-    const enablers = await store.collection<EnablerRef>(enablerCollectionName);
+    const clusterRecords = new ClusterRecords(clustersColl);
     const settings = await store.collection<SettingDoc>("settings");
     const repos = await createRepoService({ store, secrets, now, log, dataDir: config.dataDir });
 
@@ -105,6 +107,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       log: log.child({ component: "history" }),
     });
     history.start();
+    let enablers: Enablers | undefined;
+    const outboxFailed = (err: unknown) => log.error({ err }, "could not record a command result");
     const hub = await startAgentHub({
       tlsSource: config,
       host: config.host,
@@ -116,7 +120,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         maxConnections: config.hubMaxConnections,
         maxConnectionsPerSource: config.hubMaxConnectionsPerSource,
       },
-      clusters: clustersColl,
+      clusters: clusterRecords,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
       timings: deps.hubTimings ?? defaultHubTimings,
@@ -124,6 +128,12 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       now,
       log,
       onReport: (id, report, at) => history.record(id, report, at),
+      // The enablers are built once the hub's sessions exist; the start-up sweep covers
+      // sessions that start before then.
+      onSessionStart: (session) => void enablers?.outbox.sessionStarted(session),
+      onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
+      onCommandProgress: (id, progress) =>
+        void enablers?.outbox.progress(id, progress).catch(outboxFailed),
     }).catch((err: unknown) => {
       throw explainListenError(err, {
         setting: "SO_GRPC_PORT (--grpc-port)",
@@ -132,6 +142,28 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       });
     });
     const { sessions, inventory } = hub;
+    enablers = await createEnablers({
+      store,
+      resolver: repos,
+      clusters: {
+        async find(idOrName) {
+          const c = await clusterRecords.findByIdOrName(idOrName);
+          return c
+            ? {
+                id: c._id,
+                name: c.name,
+                ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
+              }
+            : undefined;
+        },
+        isConnected: (id) => sessions.has(id),
+      },
+      sessions,
+      dataDir: config.dataDir,
+      helmBin: config.helmBin,
+      now,
+      log,
+    });
 
     const installScript = loadInstallScript();
     // Without SO_PUBLIC_URL the URL needs the REST port, known once listening;
@@ -159,8 +191,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       allowHttpClusters: config.allowHttpClusters,
     });
     const clusters = new ClusterService({
-      clusters: clustersColl,
-      enablers,
+      clusters: clusterRecords,
+      enablers: enablers.ofCluster,
       secrets,
       endpoint,
       now,
@@ -187,6 +219,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
+      ...enablerRoutes({ enablers: enablers.service, now }),
       ...installRoutes({ script: installScript }),
     );
     const app = createHttpApp({
@@ -224,6 +257,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       );
     }
     await managed.startAll();
+    enablers.start();
 
     return {
       httpPort: http.port,
@@ -234,6 +268,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       generatedAdminToken: admin.generatedToken,
       managedAgents: managed,
       async close() {
+        enablers?.stop();
         await managed.close();
         await Promise.all([http.close(), hub.close()]);
         // Closed buckets still queued are written; the open ones are dropped, by design.

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
-import type { EnablerRef } from "../enablers/enabler-doc.js";
 import { toLatestFiguresView } from "../history/history-schemas.js";
 import type { LatestFigures } from "../history/usage-buckets.js";
 import type { SecretBox } from "../security/secret-box.js";
 import { hashSecret } from "../security/tokens.js";
-import type { Collection, NewDoc } from "../store/store.js";
+import type { NewDoc } from "../store/store.js";
 import type { ClusterDoc } from "./cluster-doc.js";
+import type { ClusterRecords } from "./cluster-records.js";
 import type { ClusterView, CreateClusterInput } from "./cluster-schemas.js";
 import { type JoinEndpoint, joinCommand } from "./join-command.js";
 import { defaultJoinTokenTtlMs, newJoinToken } from "./join-token.js";
@@ -14,8 +14,9 @@ import { kubeconfigServerIssues } from "./kubeconfig-schema.js";
 
 /** What {@link ClusterService} is built from. */
 export interface ClusterServiceDeps {
-  readonly clusters: Collection<ClusterDoc>;
-  readonly enablers: Collection<EnablerRef>;
+  readonly clusters: ClusterRecords;
+  /** The enablers on a cluster (the enablers module implements it). */
+  readonly enablers: ClusterEnablers;
   readonly secrets: SecretBox;
   readonly endpoint: JoinEndpoint;
   readonly now: () => Date;
@@ -35,6 +36,13 @@ export interface ClusterServiceDeps {
   readonly onCreated?: (cluster: { id: string; hasCredentials: boolean }) => void;
   /** Called after a cluster is deleted, to drop its session and figures. */
   readonly onDeleted?: (clusterId: string) => void;
+}
+
+/** What deleting a cluster needs from the enablers. */
+export interface ClusterEnablers {
+  countFor(clusterId: string): Promise<number>;
+  /** Drops the cluster's enabler records and every command still queued for it. */
+  removeForCluster(clusterId: string): Promise<number>;
 }
 
 /** A join token as handed to the operator, once. */
@@ -99,7 +107,7 @@ export class ClusterService {
       updatedAt: now,
     };
     try {
-      await this.#d.clusters.insert(doc);
+      await this.#d.clusters.register(doc);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.AlreadyExists) {
         throw this.#explainDuplicate(err, input);
@@ -112,7 +120,7 @@ export class ClusterService {
 
   /** Every cluster, by name. */
   async list(): Promise<ClusterView[]> {
-    return (await this.#d.clusters.find({}, { sortBy: "name" })).map((c) => this.#view(c));
+    return (await this.#d.clusters.list()).map((c) => this.#view(c));
   }
 
   /** One cluster; `not_found` when unknown. */
@@ -122,22 +130,18 @@ export class ClusterService {
 
   /** The cloud cluster; `not_found` when there is none. */
   async findCloud(): Promise<ClusterView> {
-    const [cloud] = await this.#d.clusters.find({ cloud: true }, { limit: 1 });
+    const cloud = await this.#d.clusters.findCloud();
     if (!cloud) throw new AppError(ErrorCode.NotFound, "no cloud cluster is registered");
     return this.#view(cloud);
   }
 
   /** Replaces the cluster's join token with a fresh one. */
   async issueToken(id: string): Promise<IssuedJoin> {
-    const { credentialUsedAt: _spent, ...current } = await this.#require(id);
+    await this.#require(id);
     const issued = this.#issue();
-    // Clearing credentialUsedAt makes the new token usable for a re-join even
-    // after the cluster's credential has been in use; joining replaces it.
-    await this.#d.clusters.update(id, current._v, {
-      ...current,
-      ...issued.fields,
-      updatedAt: this.#d.now().toISOString(),
-    });
+    if (!(await this.#d.clusters.replaceJoinToken(id, issued.fields, this.#d.now()))) {
+      throw new AppError(ErrorCode.NotFound, `cluster ${id} not found`);
+    }
     return issued.join;
   }
 
@@ -156,15 +160,16 @@ export class ClusterService {
         );
       }
     }
-    const enablers = await this.#d.enablers.count({ cluster: id });
+    const enablers = await this.#d.enablers.countFor(id);
     if (enablers > 0 && !options.force) {
       throw new AppError(
         ErrorCode.FailedPrecondition,
         `cluster has ${enablers} enabler(s); delete them first or send "Force: true" to orphan them`,
       );
     }
-    if (enablers > 0) await this.#d.enablers.deleteMany({ cluster: id });
-    await this.#d.clusters.delete(id);
+    // Queued commands go even without enablers: a forced delete's tombstone may hold one.
+    await this.#d.enablers.removeForCluster(id);
+    await this.#d.clusters.remove(id);
     this.#d.onDeleted?.(id);
   }
 

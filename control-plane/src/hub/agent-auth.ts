@@ -2,7 +2,14 @@ import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import type { ClusterDoc } from "../clusters/cluster-doc.js";
 import { parseJoinToken } from "../clusters/join-token.js";
 import { hashSecret, randomSecret, secretMatches } from "../security/tokens.js";
-import { type Collection, updateWithRetry } from "../store/store.js";
+
+/** The cluster-record access authentication needs (ClusterRecords implements it). */
+export interface CredentialRecords {
+  get(clusterId: string): Promise<ClusterDoc | undefined>;
+  findByJoinToken(tokenId: string): Promise<ClusterDoc | undefined>;
+  /** Stores the credential's hash if the join token is still `tokenId` and unspent; true when stored. */
+  issueCredential(clusterId: string, tokenId: string, hash: string, at: Date): Promise<boolean>;
+}
 
 /** Who a stream acts as, once authenticated. */
 export interface AgentIdentity {
@@ -15,7 +22,7 @@ export interface AgentIdentity {
 
 /** What {@link AgentAuthenticator} is built from. */
 export interface AgentAuthDeps {
-  readonly clusters: Collection<ClusterDoc>;
+  readonly clusters: CredentialRecords;
   readonly now: () => Date;
 }
 
@@ -64,7 +71,7 @@ export class AgentAuthenticator {
     secret: string,
     claimed: string | undefined,
   ): Promise<AgentIdentity> {
-    const [cluster] = await this.#d.clusters.find({ joinTokenId: tokenId }, { limit: 1 });
+    const cluster = await this.#d.clusters.findByJoinToken(tokenId);
     if (!cluster?.joinTokenHash || !secretMatches(secret, cluster.joinTokenHash)) {
       throw new AppError(ErrorCode.Unauthenticated, "unknown join token");
     }
@@ -87,16 +94,13 @@ export class AgentAuthenticator {
       );
     }
     const credential = `${cluster._id}.${randomSecret(32)}`;
-    const updated = await updateWithRetry(this.#d.clusters, cluster._id, (current) =>
-      current.joinTokenId === tokenId && !current.credentialUsedAt
-        ? {
-            ...current,
-            credentialHash: hashSecret(credential),
-            updatedAt: this.#d.now().toISOString(),
-          }
-        : undefined,
+    const stored = await this.#d.clusters.issueCredential(
+      cluster._id,
+      tokenId,
+      hashSecret(credential),
+      this.#d.now(),
     );
-    if (!updated || updated.credentialHash !== hashSecret(credential)) {
+    if (!stored) {
       throw new AppError(ErrorCode.Unauthenticated, "join token was spent or replaced meanwhile");
     }
     return { clusterId: cluster._id, issuedCredential: credential };

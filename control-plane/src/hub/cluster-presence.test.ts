@@ -1,6 +1,7 @@
 import { createLogger } from "@smart-orchestrator/shared";
 import test from "ava";
 import type { ClusterDoc } from "../clusters/cluster-doc.js";
+import { ClusterRecords } from "../clusters/cluster-records.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { ClusterPresence } from "./cluster-presence.js";
 
@@ -28,7 +29,7 @@ async function setup(n: number) {
     });
   }
   const presence = new ClusterPresence(
-    clusters,
+    new ClusterRecords(clusters),
     () => new Date(),
     createLogger({ name: "t", level: "silent" }),
   );

@@ -1,6 +1,16 @@
 import type { Hello, Logger } from "@smart-orchestrator/shared";
-import type { ClusterDoc, ClusterStatus } from "../clusters/cluster-doc.js";
-import { type Collection, updateWithRetry } from "../store/store.js";
+
+/** The cluster-record writes presence makes (ClusterRecords implements it). */
+export interface PresenceRecords {
+  markConnected(
+    clusterId: string,
+    hello: Hello,
+    spends: string | undefined,
+    at: Date,
+  ): Promise<void>;
+  markDisconnected(clusterId: string, reason: string, at: Date): Promise<void>;
+  withStatus(status: "Enabled"): Promise<readonly { readonly _id: string }[]>;
+}
 
 interface Pending {
   op: () => Promise<void>;
@@ -17,14 +27,14 @@ interface Pending {
  * starve the sessions that are already up.
  */
 export class ClusterPresence {
-  readonly #clusters: Collection<ClusterDoc>;
+  readonly #clusters: PresenceRecords;
   readonly #now: () => Date;
   readonly #log: Logger;
   readonly #queue = new Map<string, Pending>();
   #running = false;
   #draining: Promise<void> = Promise.resolve();
 
-  constructor(clusters: Collection<ClusterDoc>, now: () => Date, log: Logger) {
+  constructor(clusters: PresenceRecords, now: () => Date, log: Logger) {
     this.#clusters = clusters;
     this.#now = now;
     this.#log = log;
@@ -89,47 +99,12 @@ export class ClusterPresence {
   }
 
   async #writeConnected(clusterId: string, hello: Hello, spends?: string): Promise<void> {
-    const at = this.#now().toISOString();
-    await updateWithRetry(this.#clusters, clusterId, (c) => {
-      const spend = spends !== undefined && !c.credentialUsedAt && c.credentialHash === spends;
-      const same =
-        !spend &&
-        c.status === "Enabled" &&
-        c.agentVersion === hello.agentVersion &&
-        c.kubernetesVersion === hello.kubernetesVersion &&
-        c.distribution === hello.distribution &&
-        sameList(c.architectures, hello.architectures);
-      if (same) return undefined;
-      const { statusReason: _drop, ...rest } = c;
-      return {
-        ...rest,
-        status: "Enabled" as ClusterStatus,
-        agentVersion: hello.agentVersion,
-        kubernetesVersion: hello.kubernetesVersion,
-        distribution: hello.distribution || "other",
-        ...(hello.cni && !c.cni ? { cni: hello.cni } : {}),
-        architectures: [...hello.architectures],
-        ...(spend ? { credentialUsedAt: at } : {}),
-        lastSeenAt: at,
-        updatedAt: at,
-      };
-    });
+    await this.#clusters.markConnected(clusterId, hello, spends, this.#now());
     this.#log.info({ clusterId, agentVersion: hello.agentVersion }, "cluster connected");
   }
 
   async #writeDisconnected(clusterId: string, reason: string): Promise<void> {
-    const at = this.#now().toISOString();
-    await updateWithRetry(this.#clusters, clusterId, (c) =>
-      c.status === "Disconnected"
-        ? undefined
-        : {
-            ...c,
-            status: "Disconnected" as ClusterStatus,
-            statusReason: reason,
-            lastSeenAt: at,
-            updatedAt: at,
-          },
-    );
+    await this.#clusters.markDisconnected(clusterId, reason, this.#now());
     this.#log.info({ clusterId, reason }, "cluster disconnected");
   }
 
@@ -139,7 +114,7 @@ export class ClusterPresence {
    */
   async sweep(isLive: (clusterId: string) => boolean): Promise<number> {
     let n = 0;
-    for (const c of await this.#clusters.find({ status: "Enabled" })) {
+    for (const c of await this.#clusters.withStatus("Enabled")) {
       if (isLive(c._id)) continue;
       // Queued, so the writes yield to the sessions being served meanwhile.
       void this.disconnected(c._id, "no agent connected since the hub restarted").catch(
@@ -149,8 +124,4 @@ export class ClusterPresence {
     }
     return n;
   }
-}
-
-function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  return !!a && a.length === b.length && a.every((x, i) => x === b[i]);
 }

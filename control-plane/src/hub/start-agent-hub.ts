@@ -1,11 +1,11 @@
 import { status } from "@grpc/grpc-js";
 import type { Logger, NodeReport } from "@smart-orchestrator/shared";
 import type { Registry } from "prom-client";
-import type { ClusterDoc } from "../clusters/cluster-doc.js";
 import type { SecretBox } from "../security/secret-box.js";
 import type { Collection } from "../store/store.js";
-import { AgentAuthenticator } from "./agent-auth.js";
-import { ClusterPresence } from "./cluster-presence.js";
+import { AgentAuthenticator, type CredentialRecords } from "./agent-auth.js";
+import type { CommandProgressSink, CommandResultSink, SessionStartListener } from "./agent-hub.js";
+import { ClusterPresence, type PresenceRecords } from "./cluster-presence.js";
 import type { HubConnectionLimits } from "./hub-listener.js";
 import { createHubMetrics } from "./hub-metrics.js";
 import { startHubServer } from "./hub-server.js";
@@ -30,7 +30,8 @@ export interface AgentHubModuleDeps {
   readonly port: number;
   /** Deadlines and caps on raw connections. */
   readonly limits: HubConnectionLimits;
-  readonly clusters: Collection<ClusterDoc>;
+  /** The cluster records, through the two small interfaces the hub declares. */
+  readonly clusters: CredentialRecords & PresenceRecords;
   readonly caStore: Collection<CaDoc>;
   readonly secrets: SecretBox;
   readonly timings: HubTimings;
@@ -39,6 +40,10 @@ export interface AgentHubModuleDeps {
   readonly log: Logger;
   /** Every accepted report, after the live inventory has it (usage history). */
   readonly onReport?: (clusterId: string, report: NodeReport, at: Date) => void;
+  /** Command results and progress, and session starts: the enablers' outbox. */
+  readonly onCommandResult?: CommandResultSink;
+  readonly onCommandProgress?: CommandProgressSink;
+  readonly onSessionStart?: SessionStartListener;
 }
 
 /** The running hub and the live state it keeps. */
@@ -82,6 +87,9 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       now: deps.now,
       isStopping: () => stopping,
       ...(deps.onReport ? { onReport: deps.onReport } : {}),
+      ...(deps.onCommandResult ? { onCommandResult: deps.onCommandResult } : {}),
+      ...(deps.onCommandProgress ? { onCommandProgress: deps.onCommandProgress } : {}),
+      ...(deps.onSessionStart ? { onSessionStart: deps.onSessionStart } : {}),
       onReportHandled: metrics.reportHandled,
     },
     { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log },

@@ -2,7 +2,12 @@ import { join } from "node:path";
 import type { Logger } from "@smart-orchestrator/shared";
 import type { SecretBox } from "../security/secret-box.js";
 import type { Store } from "../store/store.js";
-import { type RepoDoc, type RepoIndexDoc, repoCollections } from "./repo-doc.js";
+import {
+  type RepoDoc,
+  type RepoIndexDoc,
+  type RepoIndexPartDoc,
+  repoCollections,
+} from "./repo-doc.js";
 import { type RepoLimits, RepoService } from "./repo-service.js";
 
 /** What {@link createRepoService} needs from the composition root. */
@@ -18,10 +23,14 @@ export interface CreateRepoServiceOptions {
 
 /** Opens the repository collections and builds the service, so the composition root stays short. */
 export async function createRepoService(options: CreateRepoServiceOptions): Promise<RepoService> {
-  const { repos, indexes } = repoCollections;
+  const { repos, indexes, indexParts } = repoCollections;
   return new RepoService({
     repos: await options.store.collection<RepoDoc>(repos.name, repos.options),
     indexes: await options.store.collection<RepoIndexDoc>(indexes.name, indexes.options),
+    indexParts: await options.store.collection<RepoIndexPartDoc>(
+      indexParts.name,
+      indexParts.options,
+    ),
     secrets: options.secrets,
     now: options.now,
     log: options.log.child({ component: "repos" }),

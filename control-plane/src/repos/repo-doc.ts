@@ -36,14 +36,30 @@ export interface RepoDoc extends StoredDoc {
  */
 export interface RepoIndexDoc extends StoredDoc {
   readonly format: "chart-index+json+gzip/v1";
+  /** Base64 of the gzipped JSON; only its first part when `parts` > 1. */
   readonly data: string;
+  /**
+   * How many pieces `data` is cut into (1 when absent). MongoDB refuses
+   * documents over 16 MiB, so a large index is split: pieces 1..parts-1 are
+   * {@link RepoIndexPartDoc}s of this `generation`.
+   */
+  readonly parts?: number;
+  readonly generation?: string;
   readonly updatedAt: string;
+}
+
+/** One further piece of a split {@link RepoIndexDoc}; id `<repoId>/<generation>/<n>`. */
+export interface RepoIndexPartDoc extends StoredDoc {
+  readonly repoId: string;
+  readonly generation: string;
+  readonly data: string;
 }
 
 /** Collection names and unique indexes. */
 export const repoCollections = {
   repos: { name: "repos", options: { unique: [{ field: "name" }] } },
   indexes: { name: "repo_indexes", options: {} },
+  indexParts: { name: "repo_index_parts", options: {} },
 } as const;
 
 /** The AAD context a repository's sealed password is bound to. */

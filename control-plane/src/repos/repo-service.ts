@@ -8,7 +8,12 @@ import { type ChartIndex, type ChartVersionInfo, pickVersion } from "./chart-ind
 import { type BasicAuth, downloadToFile } from "./http-download.js";
 import { parseIndexFile } from "./index-parser.js";
 import { mapLimit } from "./map-limit.js";
-import { type RepoDoc, type RepoIndexDoc, repoPasswordContext } from "./repo-doc.js";
+import {
+  type RepoDoc,
+  type RepoIndexDoc,
+  type RepoIndexPartDoc,
+  repoPasswordContext,
+} from "./repo-doc.js";
 import { type CachedIndex, RepoIndexCache } from "./repo-index-cache.js";
 import type { AddRepoInput, RepoRefreshView, RepoView } from "./repo-schemas.js";
 
@@ -32,6 +37,8 @@ export const defaultRepoLimits: RepoLimits = {
 export interface RepoServiceDeps {
   readonly repos: Collection<RepoDoc>;
   readonly indexes: Collection<RepoIndexDoc>;
+  /** Further pieces of indexes too large for one document. */
+  readonly indexParts: Collection<RepoIndexPartDoc>;
   readonly secrets: SecretBox;
   readonly now: () => Date;
   readonly log: Logger;
@@ -66,7 +73,7 @@ export class RepoService {
   constructor(deps: RepoServiceDeps) {
     this.#d = deps;
     this.#limits = { ...defaultRepoLimits, ...deps.limits };
-    this.#cache = new RepoIndexCache(deps.indexes, deps.now);
+    this.#cache = new RepoIndexCache({ docs: deps.indexes, parts: deps.indexParts, now: deps.now });
   }
 
   /** Adds a repository after fetching and parsing its index; rejects with 4xx codes otherwise. */

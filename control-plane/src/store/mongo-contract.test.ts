@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
 import test from "ava";
 import { type CommandStartedEvent, type Document, MongoClient } from "mongodb";
+import type { ChartIndex } from "../repos/chart-index.js";
+import { type RepoIndexDoc, type RepoIndexPartDoc, repoCollections } from "../repos/repo-doc.js";
+import { RepoIndexCache } from "../repos/repo-index-cache.js";
 import { MongoStore } from "./mongo-store.js";
 import { parseMongoUri, withDatabase } from "./mongo-uri.js";
 import type { StoredDoc } from "./store.js";
@@ -195,5 +199,34 @@ if (!uri) {
     await store.close();
     await t.throwsAsync(c.get("a"), { code: "unavailable" });
     await t.throwsAsync(c.insert({ _id: "b", n: 1 }), { code: "unavailable" });
+  });
+
+  test("mongodb: a repository index whose gzip exceeds 16 MiB is stored in pieces and read back", async (t) => {
+    const store = await MongoStore.connect(freshUri());
+    const deps = {
+      docs: await store.collection<RepoIndexDoc>(repoCollections.indexes.name),
+      parts: await store.collection<RepoIndexPartDoc>(repoCollections.indexParts.name),
+      now: () => new Date(),
+    };
+    // Random text barely compresses: about 20 MiB of base64 once gzipped.
+    const index: ChartIndex = {
+      apiVersion: "v1",
+      skipped: 0,
+      charts: [
+        {
+          name: "huge",
+          versions: Array.from({ length: 60 }, (_, i) => ({
+            version: `1.0.${i}`,
+            description: randomBytes(256 * 1024).toString("base64"),
+            urls: [`huge-1.0.${i}.tgz`],
+          })),
+        },
+      ],
+    };
+    await new RepoIndexCache(deps).put("r1", index);
+    t.true(((await deps.docs.get("r1"))?.parts ?? 1) >= 3);
+    const fresh = new RepoIndexCache(deps);
+    t.deepEqual((await fresh.get("r1"))?.index, index);
+    await store.close();
   });
 }

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import type { Logger } from "@smart-orchestrator/shared";
+import { ChartFetcher, type ChartResolver } from "../charts/chart-fetcher.js";
+import { HelmRenderer } from "../charts/helm-renderer.js";
+import { RendererSet } from "../charts/manifest-renderer.js";
+import { RawManifestRenderer } from "../charts/raw-manifest-renderer.js";
+import type { Store } from "../store/store.js";
+import { CommandOutbox, type SessionLookup } from "./command-outbox.js";
+import { type EnablerDoc, enablerCollection } from "./enabler-doc.js";
+import { EnablerRecords } from "./enabler-records.js";
+import { type ClusterChooser, type ClusterDirectory, EnablerService } from "./enabler-service.js";
+import { ReleaseBuilder } from "./release-builder.js";
+import { type RevisionDoc, RevisionStore, revisionCollectionName } from "./revision-store.js";
+import { type TombstoneDoc, TombstoneStore, tombstoneCollection } from "./tombstone-store.js";
+
+/** What the enablers module needs from the composition root. */
+export interface CreateEnablersOptions {
+  readonly store: Store;
+  readonly resolver: ChartResolver;
+  readonly clusters: ClusterDirectory;
+  readonly sessions: SessionLookup;
+  readonly dataDir: string;
+  readonly helmBin: string | undefined;
+  readonly now: () => Date;
+  readonly log: Logger;
+  readonly chooser?: ClusterChooser;
+  readonly maxRenderedBytes?: number;
+}
+
+/** The enablers module: the REST-facing service, the outbox the hub feeds, and the records. */
+export interface Enablers {
+  readonly service: EnablerService;
+  readonly outbox: CommandOutbox;
+  readonly records: EnablerRecords;
+  readonly tombstones: TombstoneStore;
+  /** What deleting a cluster needs: its enablers counted, then dropped with every queued command. */
+  readonly ofCluster: {
+    countFor(clusterId: string): Promise<number>;
+    removeForCluster(clusterId: string): Promise<number>;
+  };
+  /** Start-up sweep (resumes commands in flight), then tombstone expiry every hour. */
+  start(): void;
+  stop(): void;
+}
+
+/** Opens the enabler collections and builds the service and the outbox. */
+export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers> {
+  const records = new EnablerRecords(
+    await o.store.collection<EnablerDoc>(enablerCollection.name, enablerCollection.options),
+    o.now,
+  );
+  const revisions = new RevisionStore(
+    await o.store.collection<RevisionDoc>(revisionCollectionName),
+  );
+  const tombstones = new TombstoneStore(
+    await o.store.collection<TombstoneDoc>(tombstoneCollection.name, tombstoneCollection.options),
+    o.now,
+  );
+  const renderer = new RendererSet([
+    new HelmRenderer({
+      ...(o.helmBin ? { helmBin: o.helmBin } : {}),
+      workDir: join(o.dataDir, "tmp"),
+    }),
+    new RawManifestRenderer(),
+  ]);
+  const builder = new ReleaseBuilder({
+    charts: new ChartFetcher({ resolver: o.resolver, cacheDir: join(o.dataDir, "charts") }),
+    renderer,
+    ...(o.maxRenderedBytes ? { maxRenderedBytes: o.maxRenderedBytes } : {}),
+  });
+  // The service and the outbox point at each other only through these two callbacks.
+  let service: EnablerService | undefined;
+  const outbox = new CommandOutbox({
+    enablers: records,
+    revisions,
+    tombstones,
+    sessions: o.sessions,
+    log: o.log.child({ component: "outbox" }),
+    onSettled: (id) => service?.settled(id),
+  });
+  service = new EnablerService({
+    records,
+    revisions,
+    tombstones,
+    builder,
+    clusters: o.clusters,
+    ...(o.chooser ? { chooser: o.chooser } : {}),
+    nudge: (clusterId) => void outbox.nudge(clusterId),
+    now: o.now,
+  });
+  const log = o.log.child({ component: "enablers" });
+  let timer: NodeJS.Timeout | undefined;
+  const expire = () =>
+    void tombstones.expire().catch((err: unknown) => log.error({ err }, "tombstone expiry failed"));
+  return {
+    service,
+    outbox,
+    records,
+    tombstones,
+    ofCluster: {
+      countFor: (clusterId) => records.countFor(clusterId),
+      async removeForCluster(clusterId) {
+        await tombstones.dropQueuedFor(clusterId);
+        return records.removeForCluster(clusterId);
+      },
+    },
+    start() {
+      outbox.sweep().catch((err: unknown) => log.error({ err }, "start-up sweep failed"));
+      expire();
+      timer = setInterval(expire, 3_600_000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

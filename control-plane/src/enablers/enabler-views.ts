@@ -1,0 +1,55 @@
+import type { EnablerDoc } from "./enabler-doc.js";
+import type { EnablerDetailView, EnablerView } from "./enabler-schemas.js";
+
+/** Maps a stored enabler to the list shape (the original fields plus status). */
+export function toEnablerView(doc: EnablerDoc, clusterName?: string): EnablerView {
+  return {
+    uid: doc._id,
+    _id: doc._id,
+    name: doc.name,
+    ...(doc.helmChart ? { helmChart: doc.helmChart } : {}),
+    ...(doc.version ? { version: doc.version } : {}),
+    values: doc.values,
+    cluster: doc.cluster,
+    ...(clusterName ? { clusterName } : {}),
+    namespace: doc.namespace,
+    timeout: doc.timeout,
+    auto: doc.auto,
+    ...(doc.placementPolicy ? { placementPolicy: doc.placementPolicy } : {}),
+    status: doc.status,
+    statusReason: doc.statusReason,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Maps a stored enabler to the detail view: revisions, objects, progress and status moves. */
+export function toEnablerDetail(doc: EnablerDoc, clusterName?: string): EnablerDetailView {
+  const p = doc.pending;
+  return {
+    ...toEnablerView(doc, clusterName),
+    currentRevision: doc.currentRevision,
+    ...(doc.appliedRevision !== undefined ? { appliedRevision: doc.appliedRevision } : {}),
+    ...(p
+      ? {
+          operation: {
+            name: p.operation,
+            ...(p.revision !== undefined ? { revision: p.revision } : {}),
+            since: p.issuedAt,
+          },
+        }
+      : {}),
+    revisions: doc.revisions.map((r) => ({ ...r })),
+    objects: doc.objects.map((o) => ({ ...o })),
+    ...(doc.progress
+      ? {
+          progress: {
+            message: doc.progress.message,
+            waitingFor: doc.progress.waitingFor.map((o) => ({ ...o })),
+            at: doc.progress.at,
+          },
+        }
+      : {}),
+    moves: doc.moves.map((m) => ({ ...m })),
+  };
+}

@@ -1,0 +1,114 @@
+import test from "ava";
+import { startTestPlane } from "../../testing/test-plane.js";
+
+const manifests = [
+  { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" }, data: { k: "v" } },
+  { apiVersion: "v1", kind: "Service", metadata: { name: "b" }, spec: { ports: [{ port: 80 }] } },
+];
+
+async function planeWithCluster() {
+  const p = await startTestPlane();
+  const c = await p.api("POST", "/clusters", { body: { name: "edge-1", cni: "flannel" } });
+  return { p, clusterId: c.body.uid as string };
+}
+
+test("the original body, with PlacementPolicy and a cluster name, is stored Pending with the reason", async (t) => {
+  const { p, clusterId } = await planeWithCluster();
+  t.teardown(() => p.close());
+  const res = await p.api("POST", "/enabler", {
+    body: {
+      name: "web",
+      manifests,
+      values: null,
+      cluster: "edge-1",
+      version: null,
+      timeout: "2m30s",
+      auto: false,
+      PlacementPolicy: "best-fit",
+    },
+  });
+  t.is(res.status, 201, JSON.stringify(res.body));
+  t.deepEqual(Object.keys(res.body), ["uid"]);
+  const list = await p.api("GET", "/enabler");
+  t.like(list.body[0], {
+    uid: res.body.uid,
+    name: "web",
+    cluster: clusterId,
+    namespace: "default",
+    timeout: "2m30s",
+    placementPolicy: "best-fit",
+    status: "Pending",
+  });
+  for (const key of [clusterId, "edge-1"]) {
+    const byCluster = await p.api("GET", `/enabler/cluster/${key}`);
+    t.is(byCluster.body.length, 1, key);
+    t.is(byCluster.body[0].clusterName, "edge-1");
+  }
+  const one = await p.api("GET", `/enabler/${res.body.uid}`);
+  t.like(one.body, {
+    status: "Pending",
+    currentRevision: 1,
+    operation: { name: "deploy", revision: 1 },
+  });
+  t.regex(one.body.statusReason, /waiting for cluster edge-1 to connect/);
+  t.is(one.body.revisions[0].objectCount, 2);
+  t.is(one.body.moves.length, 1);
+
+  const busy = await p.api("POST", `/enabler/upgrade/${res.body.uid}`, { body: { manifests } });
+  t.is(busy.status, 409);
+  t.regex(busy.body.message, /deploy of revision 1 is in flight/);
+
+  // The cluster never connects: only Force removes it; the delete stays queued.
+  const waited = await p.api("DELETE", `/enabler/${res.body.uid}`, { headers: { Timeout: "0s" } });
+  t.is(waited.status, 409);
+  const forced = await p.api("DELETE", `/enabler/${res.body.uid}`, { headers: { Force: "true" } });
+  t.is(forced.status, 200);
+  t.is(forced.body.code, 200);
+  t.deepEqual((await p.api("GET", "/enabler")).body, []);
+});
+
+test("bad bodies get 400 or 404 naming the field, and store nothing", async (t) => {
+  const { p } = await planeWithCluster();
+  t.teardown(() => p.close());
+  const base = { name: "web", cluster: "edge-1", manifests };
+  const cases: Array<[Record<string, unknown>, number, string]> = [
+    [{ ...base, name: "Web_1" }, 400, "name"],
+    [{ ...base, name: "a".repeat(54) }, 400, "name"],
+    [{ ...base, cluster: "nope" }, 404, "cluster"],
+    [{ ...base, auto: true }, 400, "auto"],
+    [{ ...base, timeout: "5 minutes" }, 400, "timeout"],
+    [{ ...base, placement_policy: "random" }, 400, "placement_policy"],
+    [{ ...base, namespace: "Bad" }, 400, "namespace"],
+    [{ name: "web", cluster: "edge-1" }, 400, "helmChart"],
+    [{ ...base, helmChart: "r/c" }, 400, "manifests"],
+    [{ ...base, manifests: "kind: Nope\n" }, 400, "manifests"],
+    [{ ...base, manifests: undefined, helmChart: "nochart" }, 400, "helmChart"],
+    [{ ...base, manifests: undefined, helmChart: "norepo/chart" }, 404, "helmChart"],
+    [{ ...base, colour: "blue" }, 400, "colour"],
+  ];
+  for (const [body, status, field] of cases) {
+    const res = await p.api("POST", "/enabler", { body });
+    t.is(res.status, status, `${field}: ${JSON.stringify(res.body)}`);
+    t.is(res.body.errors?.[0]?.field, field, JSON.stringify(res.body));
+  }
+  t.deepEqual((await p.api("GET", "/enabler")).body, []);
+  t.is((await p.api("GET", "/enabler/nope")).status, 404);
+  t.is((await p.api("GET", "/enabler/cluster/nope")).status, 404);
+  t.is((await p.api("DELETE", "/enabler/x", { headers: { Timeout: "soon" } })).status, 400);
+});
+
+test("the OpenAPI document marks our additions", async (t) => {
+  const p = await startTestPlane();
+  t.teardown(() => p.close());
+  const doc = (await p.api("GET", "/api-export")).body;
+  const create = doc.components.schemas.CreateEnablerInput ?? doc.components.schemas.CreateEnabler;
+  t.true(create.properties.manifests["x-ours"]);
+  t.true(create.properties.namespace["x-ours"]);
+  t.falsy(create.properties.helmChart["x-ours"]);
+  t.truthy(doc.paths["/enabler/upgrade/{id}"].post);
+  t.truthy(
+    doc.paths["/enabler/{id}"].delete.parameters.find(
+      (x: { name: string }) => x.name === "Timeout",
+    ),
+  );
+});
