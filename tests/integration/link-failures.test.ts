@@ -7,7 +7,7 @@ import {
   type NodeReport,
 } from "@smart-orchestrator/shared";
 import test from "ava";
-import { eventually, startHub } from "../support/hub-harness.js";
+import { deadlineTimings, eventually, startHub } from "../support/hub-harness.js";
 import { sampleReport, startLink } from "../support/link-harness.js";
 import { FreezableProxy } from "../support/tcp-proxy.js";
 
@@ -19,8 +19,8 @@ const hello = {
   architectures: ["amd64"],
 };
 
-/** Opens a raw stream with the given bearer and claimed cluster id; resolves with its end status. */
-function rawStream(address: string, bearer: string, clusterId?: string) {
+/** Opens a raw stream with the given bearer and claimed cluster id (it answers pings); resolves with its end status. */
+function rawStream(address: string, bearer: string, clusterId?: string, answerPings = true) {
   const client = new AgentHubClient(address, credentials.createInsecure(), {
     "grpc.max_send_message_length": 2 * maxLinkMessageBytes,
   });
@@ -29,7 +29,13 @@ function rawStream(address: string, bearer: string, clusterId?: string) {
   if (clusterId) md.set("x-so-cluster-id", clusterId);
   const stream: ClientDuplexStream<AgentMessage, HubMessage> = client.connect(md);
   const received: HubMessage[] = [];
-  stream.on("data", (m: HubMessage) => received.push(m));
+  stream.on("data", (m: HubMessage) => {
+    received.push(m);
+    // Answer pings as an agent does, so that only the behaviour under test ends a stream,
+    // not the 1.5 s read deadline on a busy machine.
+    if (answerPings && m.body?.$case === "ping")
+      stream.write({ body: { $case: "pong", value: { nonce: m.body.value.nonce } } });
+  });
   const ended = new Promise<{ code: number; details: string }>((resolve) => {
     stream.on("error", (e: Error & { code: number; details: string }) =>
       resolve({ code: e.code, details: e.details }),
@@ -96,13 +102,18 @@ test("a killed stream is redialled", async (t) => {
 });
 
 test("a half-open connection is detected by both ends within the read deadline", async (t) => {
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  const hub = await startHub({ env: { SO_INSECURE: "true" }, timings: deadlineTimings });
   t.teardown(() => hub.close());
   const proxy = new FreezableProxy(hub.plane.grpcPort);
   await proxy.listen();
   t.teardown(() => proxy.close());
   const { uid, token } = await hub.createCluster("half-open");
-  const agent = startLink({ hub: `127.0.0.1:${proxy.port}`, token, insecure: true });
+  const agent = startLink({
+    hub: `127.0.0.1:${proxy.port}`,
+    token,
+    insecure: true,
+    readDeadlineMs: deadlineTimings.readDeadlineMs,
+  });
   t.teardown(() => agent.stop());
   await eventually(() => agent.link.state === "connected", "connected");
   const before = agent.link.attempts;
@@ -127,6 +138,24 @@ test("a half-open connection is detected by both ends within the read deadline",
     async () => (await hub.api("GET", `/clusters/${uid}`)).body.status === "Enabled",
     "Enabled again",
   );
+});
+
+test("an agent that stops answering gets DEADLINE_EXCEEDED at its end of the stream", async (t) => {
+  const hub = await startHub({ env: { SO_INSECURE: "true" }, timings: deadlineTimings });
+  t.teardown(() => hub.close());
+  const { uid, token } = await hub.createCluster("mute");
+  const cred = (await joinedCredential(hub.hubAddress, token)).credential;
+  const mute = rawStream(hub.hubAddress, cred, uid, false);
+  t.teardown(() => mute.close());
+  mute.stream.write({ body: { $case: "hello", value: hello } });
+  let end: { code: number; details: string } | undefined;
+  void mute.ended.then((e) => {
+    end = e;
+  });
+  // The status must reach the agent (agent-session.test.ts has the regression this guards).
+  await eventually(() => end, "the stream ends at the agent", 20_000);
+  t.is(end?.code, status.DEADLINE_EXCEEDED);
+  t.regex(end?.details ?? "", /no message from the agent for 1500 ms/);
 });
 
 test("a wrong CA hash is a clear error and no connection", async (t) => {
