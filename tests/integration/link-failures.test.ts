@@ -2,13 +2,15 @@ import { type ClientDuplexStream, credentials, Metadata, status } from "@grpc/gr
 import {
   AgentHubClient,
   type AgentMessage,
+  Backoff,
+  FakeTimers,
   type HubMessage,
   maxLinkMessageBytes,
   type NodeReport,
 } from "@smart-orchestrator/shared";
 import test from "ava";
 import { deadlineTimings, eventually, startHub } from "../support/hub-harness.js";
-import { sampleReport, startLink } from "../support/link-harness.js";
+import { StaticReports, sampleReport, startLink } from "../support/link-harness.js";
 import { FreezableProxy } from "../support/tcp-proxy.js";
 
 const hello = {
@@ -330,21 +332,31 @@ test("regression: a stream that dies right after Welcome does not redial in a ti
   t.teardown(() => hub.close());
   const { uid, token } = await hub.createCluster("flapping");
   // The hub rejects this report (bad node name), so every stream ends just after Welcome.
-  const { StaticReports } = await import("../support/link-harness.js");
-  const { Backoff } = await import("@smart-orchestrator/shared");
+  const timers = new FakeTimers();
   const agent = startLink({
     hub: hub.hubAddress,
     token,
     insecure: true,
     reports: new StaticReports(sampleReport("Bad_Name")),
     backoff: new Backoff({ initialMs: 200, maxMs: 2_000, random: () => 1 }),
+    timers,
   });
   t.teardown(() => agent.stop());
-  await eventually(() => agent.link.attempts >= 1, "first attempt");
-  const started = Date.now();
-  await new Promise((r) => setTimeout(r, 3_000));
-  const attempts = agent.link.attempts;
-  // Waits of 0.2, 0.4, 0.8, 1.6 s fit about four redials in 3 s; a reset on every Welcome would allow ~15.
-  t.true(attempts <= 6, `${attempts} attempts in ${Date.now() - started} ms`);
+  // The waits widen: a reset on every Welcome would give 200 ms each time.
+  for (const [i, wait] of [200, 400, 800, 1_600].entries()) {
+    await eventually(
+      () =>
+        agent.link.attempts === i + 1 &&
+        agent.link.state === "disconnected" &&
+        timers.pending === 1,
+      `stream ${i + 1} ended and the link waits`,
+    );
+    timers.advance(wait - 1);
+    t.is(agent.link.attempts, i + 1, `no redial before ${wait} ms`);
+    t.is(timers.pending, 1);
+    timers.advance(1);
+    // Upper bound: it does redial once the wait is over.
+    await eventually(() => agent.link.attempts === i + 2, `redial ${i + 1} after ${wait} ms`);
+  }
   t.is((await hub.api("GET", `/clusters/node/${uid}`)).body.length, 0);
 });
