@@ -14,6 +14,8 @@ test("defaults", (t) => {
   t.is(c.mongodbUri, undefined);
   t.is(c.mongodbWtimeoutMs, 10_000);
   t.is(c.mongodbMaxTimeMs, 10_000);
+  t.false(c.repoAllowLinkLocal, "Helm repositories may not reach link-local addresses by default");
+  t.true(loadConfig({ SO_REPO_ALLOW_LINK_LOCAL: "true" }, []).repoAllowLinkLocal);
 });
 
 test("MongoDB time limits come from SO_MONGODB_WTIMEOUT_MS and SO_MONGODB_MAX_TIME_MS", (t) => {

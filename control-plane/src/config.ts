@@ -60,6 +60,8 @@ export interface ControlPlaneConfig {
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly tlsCaFile: string | undefined;
+  /** Helm repository downloads may reach link-local and metadata addresses (refused by default). */
+  readonly repoAllowLinkLocal: boolean;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
   /** A hub TLS handshake must finish within this. */
@@ -128,6 +130,12 @@ const options = {
   tlsCertFile: { env: "SO_TLS_CERT", flag: "--tls-cert", help: "hub certificate chain (PEM)" },
   tlsKeyFile: { env: "SO_TLS_KEY", flag: "--tls-key", help: "hub private key (PEM)" },
   tlsCaFile: { env: "SO_TLS_CA", flag: "--tls-ca", help: "CA that issued --tls-cert (PEM)" },
+  repoAllowLinkLocal: {
+    env: "SO_REPO_ALLOW_LINK_LOCAL",
+    flag: "--repo-allow-link-local",
+    help: "Helm repos may use link-local/metadata addresses",
+    boolean: true,
+  },
   agentCommand: {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
@@ -308,6 +316,7 @@ export function loadConfig(
     tlsCertFile: tlsFiles[0]?.value,
     tlsKeyFile: tlsFiles[1]?.value,
     tlsCaFile: tlsFiles[2]?.value,
+    repoAllowLinkLocal: parseBoolSetting(raw("repoAllowLinkLocal")),
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
     hubHandshakeTimeoutMs: parseTimeout(raw("hubHandshakeTimeoutMs"), 10_000),
     hubFirstFrameTimeoutMs: parseTimeout(raw("hubFirstFrameTimeoutMs"), 10_000),
@@ -368,7 +377,7 @@ function parsePolicy(input: { value: string | undefined; source: string }): Plac
 
 const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A whole number of minutes, hours or days, between 5 minutes and 7 days. */
+/** A whole number of minutes or hours from 5 minutes to 23 hours (the forecaster uses the same time on previous days). */
 function parseDuration(
   input: { value: string | undefined; source: string },
   fallback: number,
@@ -376,10 +385,10 @@ function parseDuration(
   if (input.value === undefined) return fallback;
   const m = /^(\d+)\s*([mhd])$/.exec(input.value.trim());
   const ms = m ? Number(m[1]) * (durationUnits[m[2] as string] as number) : Number.NaN;
-  if (!(ms >= 5 * 60_000 && ms <= 7 * 86_400_000)) {
+  if (!(ms >= 5 * 60_000 && ms <= 23 * 3_600_000)) {
     throw invalid(
       input.source,
-      `must be a duration from 5m to 7d such as 6h or 90m, got "${input.value}"`,
+      `must be a duration from 5m to 23h such as 6h or 90m, got "${input.value}"`,
     );
   }
   return ms;

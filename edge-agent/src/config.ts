@@ -35,8 +35,15 @@ export interface AgentConfig {
   readonly statsSource: "kubelet" | "proxy";
   /** Skip kubelet serving-certificate checks, as metrics-server's flag of the same name. */
   readonly kubeletInsecureTls: boolean;
+  /** `host:port` for `/healthz` and `/readyz` (`:8081` binds every interface); off when unset. */
+  readonly healthListen: string | undefined;
   /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
   readonly managed: boolean;
+  /**
+   * False with `--no-deploy`: the agent was installed without the deploy role
+   * and refuses Apply and Delete commands, saying why.
+   */
+  readonly deploy: boolean;
 }
 
 const options = {
@@ -80,6 +87,17 @@ const options = {
     flag: "--kubelet-insecure-tls",
     help: "do not verify kubelet serving certs",
     boolean: true,
+  },
+  deploy: {
+    env: "SO_NO_DEPLOY",
+    flag: "--no-deploy",
+    help: "installed without the deploy role: refuse deploy commands",
+    boolean: true,
+  },
+  healthListen: {
+    env: "SO_HEALTH_LISTEN",
+    flag: "--health-listen",
+    help: "host:port for /healthz and /readyz (off by default)",
   },
   managed: {
     env: "SO_MANAGED",
@@ -126,6 +144,14 @@ export function loadAgentConfig(
     throw invalid(caHash.source, "must be sha256:<64 hex characters>");
   }
   const managed = parseBool(raw("managed"));
+  const deploy = !parseBool(raw("deploy"));
+  const healthListen = raw("healthListen");
+  if (
+    healthListen.value !== undefined &&
+    !/^([A-Za-z0-9.-]*|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(healthListen.value)
+  ) {
+    throw invalid(healthListen.source, `must be host:port or :port, got "${healthListen.value}"`);
+  }
   if (!insecure && caHash.value === undefined) {
     throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
   }
@@ -147,6 +173,8 @@ export function loadAgentConfig(
     statsSource,
     kubeletInsecureTls,
     managed,
+    deploy,
+    healthListen: healthListen.value,
   });
 }
 

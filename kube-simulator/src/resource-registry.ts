@@ -133,6 +133,17 @@ export const resourceTypes: readonly ResourceType[] = [
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
+  grouped(
+    "authorization.k8s.io",
+    "v1",
+    "SelfSubjectAccessReview",
+    "selfsubjectaccessreviews",
+    false,
+    {
+      verbs: ["create"],
+      computed: true,
+    },
+  ),
   grouped("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", false, {
     verbs: readVerbs,
     computed: true,

@@ -27,6 +27,8 @@ export async function startSimulatedAgent(options: {
   simulator?: SimulatorOptions;
   stateDir?: string;
   statsSource?: "kubelet" | "proxy";
+  /** `host:port` for the agent's health endpoint. */
+  healthListen?: string;
 }): Promise<SimulatedAgent> {
   const sim = await startSimulator(options.simulator ?? {});
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "so-agent-"));
@@ -34,6 +36,7 @@ export async function startSimulatedAgent(options: {
   if (options.token) argv.push("--token", options.token);
   argv.push(...(options.caHash ? ["--ca-hash", options.caHash] : ["--insecure"]));
   if (options.statsSource) argv.push("--stats-source", options.statsSource);
+  if (options.healthListen) argv.push("--health-listen", options.healthListen);
   const agent = await createAgent({
     config: loadAgentConfig({}, argv),
     kubeConfig: simulatorKubeConfig(sim.url, sim.spec.name),

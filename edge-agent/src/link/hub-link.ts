@@ -111,6 +111,12 @@ export class HubLink {
   state: LinkState = "disconnected";
   /** Why the last attempt or stream failed, for health output and tests. */
   lastError: string | undefined;
+  /**
+   * Set when the hub refused every way this agent can authenticate (a
+   * revoked credential and no join token left to try): the link has stopped
+   * instead of retrying forever.
+   */
+  refused: string | undefined;
 
   constructor(options: HubLinkOptions) {
     this.#o = options;
@@ -232,6 +238,14 @@ export class HubLink {
       if (err.code === status.UNAUTHENTICATED && this.#o.token && !this.#preferToken) {
         // The saved credential was refused (cluster re-registered?): try the token next time.
         this.#preferToken = true;
+      } else if (err.code === status.UNAUTHENTICATED) {
+        // Nothing left to try: retrying a revoked credential forever only loads the hub.
+        this.refused = err.details ?? err.message;
+        log.error(
+          { details: this.refused },
+          "the hub refused this agent's credential and no join token is left to try: stopping (issue a new join token with POST /clusters/:id/token and start the agent with it)",
+        );
+        this.stop();
       }
       if (err.code !== status.CANCELLED) {
         this.lastError = err.details ?? err.message;
