@@ -176,6 +176,26 @@ type: Opaque
 stringData:
   token: "@@TOKEN@@"
 ---
+# Source: edge-agent/templates/rbac-deploy.yaml
+# The deploy role (broad by necessity; see edge-agent/src/permissions.ts and
+# README "Agent permissions"). Leave it out with deployRole=false: the agent
+# then runs with --no-deploy, reports, and refuses deploy commands.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: smart-orchestrator-agent-deploy
+  labels:
+    app.kubernetes.io/name: edge-agent
+    app.kubernetes.io/instance: smart-orchestrator-agent
+    app.kubernetes.io/part-of: smart-orchestrator
+    app.kubernetes.io/version: "0.1.0"
+rules:
+  - apiGroups: ["*"]
+    resources: ["*"]
+    verbs: ["*"]
+  - nonResourceURLs: ["*"]
+    verbs: ["get"]
+---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -199,6 +219,25 @@ rules:
   - apiGroups: ["metrics.k8s.io"]
     resources: ["nodes"]
     verbs: ["get", "list"]
+---
+# Source: edge-agent/templates/rbac-deploy.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: smart-orchestrator-agent-deploy
+  labels:
+    app.kubernetes.io/name: edge-agent
+    app.kubernetes.io/instance: smart-orchestrator-agent
+    app.kubernetes.io/part-of: smart-orchestrator
+    app.kubernetes.io/version: "0.1.0"
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: smart-orchestrator-agent-deploy
+subjects:
+  - kind: ServiceAccount
+    name: smart-orchestrator-agent
+    namespace: so-installer-namespace
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -504,6 +543,7 @@ spec:
             - --log-level=info
             - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
+            - --no-deploy
           env:
             - name: SO_TOKEN
               valueFrom:

@@ -47,6 +47,8 @@ export interface AgentDeps {
   readonly desiredState?: DesiredStateStore;
   /** The drift repair timer (tests fire it by hand). */
   readonly repairEvery?: Every;
+  /** Each Kubernetes list or watch failure (the managed host reports the last one). */
+  readonly onInventoryError?: (message: string) => void;
 }
 
 /** A running agent. */
@@ -95,6 +97,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     usage,
     ...(deps.hostScope === "none" ? {} : { host: new HostSampler({ scope: deps.hostScope }) }),
     sampleEveryMs: deps.sampleEveryMs,
+    ...(deps.onInventoryError ? { onError: deps.onInventoryError } : {}),
   });
   await inventory.start();
   const objects = ObjectClient.forConfig(kubeConfig);

@@ -27,8 +27,9 @@ import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
+import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufReview } from "./protobuf-review.js";
-import { findByPlural, type ResourceType, typeOfKind } from "./resource-registry.js";
+import { findByPlural, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -179,11 +180,18 @@ function parseBody(raw: Buffer, contentType: string): unknown {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  warnings: readonly string[] = [],
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),
+    // RFC 7234 warn-code 299, agent "-", as the API server sends them.
+    ...(warnings.length ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {}),
   });
   res.end(text);
 }
@@ -471,6 +479,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
+  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each.
+  const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
+  function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
+    const cached = openApiDocs.get(gv);
+    if (cached) return cached;
+    const [root, g, v] = gv.split("/");
+    const group = root === "api" ? "" : g;
+    const version = root === "api" ? g : v;
+    if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
+    const types = resourceTypes.filter(
+      (t) => t.group === group && t.version === version && !t.computed,
+    );
+    if (types.length === 0) return undefined;
+    const doc = groupVersionDocument(spec.version, types);
+    const entry = { doc, hash: documentHash(doc) };
+    openApiDocs.set(gv, entry);
+    return entry;
+  }
+  function openApiGroupVersions(): string[] {
+    const gvs = new Set<string>();
+    for (const t of resourceTypes) {
+      if (t.computed || hiddenGroups.has(t.group)) continue;
+      gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
+    }
+    return [...gvs];
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
     const url = new URL(req.url ?? "/", "http://simulator");
     const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -480,6 +515,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
       return undefined;
+    }
+    if (root === "openapi" && a === "v3") {
+      if (segs.length === 2) {
+        const hashes = new Map<string, string>();
+        for (const gv of openApiGroupVersions()) hashes.set(gv, openApiDoc(gv)!.hash);
+        return { status: 200, body: openApiRoot(hashes) };
+      }
+      const doc = openApiDoc(segs.slice(2).join("/"));
+      if (doc) return { status: 200, body: doc.doc };
     }
     if (root === "version" && segs.length === 1)
       return { status: 200, body: versionInfo(spec.version, spec.arch, startedAt) };
@@ -529,7 +573,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     route(req, res).then(
       (reply) => {
-        if (reply) sendJson(res, reply.status, reply.body);
+        if (reply) sendJson(res, reply.status, reply.body, reply.warnings);
       },
       (err: unknown) => {
         if (res.headersSent) {

@@ -134,3 +134,11 @@ test("host mode: one file per release in the state directory, mode 0600, damaged
     ["Shop.ID-1"],
   );
 });
+
+test("cluster mode: an agent run from outside the cluster gets its namespace made for the Secrets", async (t) => {
+  const { sim, core } = await secretKit();
+  t.teardown(() => sim.close());
+  const store = new SecretDesiredStore(core, "not-there-yet");
+  await store.save(release(1));
+  t.deepEqual((await store.loadAll()).releases, [release(1)]);
+});

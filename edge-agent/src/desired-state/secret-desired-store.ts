@@ -15,6 +15,7 @@ export type SecretApi = Pick<
   | "replaceNamespacedSecret"
   | "listNamespacedSecret"
   | "deleteNamespacedSecret"
+  | "createNamespace"
 >;
 
 /** Labels on every desired-state Secret, so they can be listed and told apart. */
@@ -156,6 +157,16 @@ export class SecretDesiredStore implements DesiredStateStore {
     try {
       await this.#api.createNamespacedSecret({ namespace: this.#namespace, body });
     } catch (err) {
+      // In a pod the namespace is the agent's own; an agent run from outside may find none yet.
+      if (statusOf(err) === 404) {
+        await this.#api
+          .createNamespace({ body: { metadata: { name: this.#namespace } } })
+          .catch((e: unknown) => {
+            if (statusOf(e) !== 409) throw e;
+          });
+        await this.#api.createNamespacedSecret({ namespace: this.#namespace, body });
+        return;
+      }
       if (statusOf(err) !== 409) throw err;
       await this.#api.replaceNamespacedSecret({
         name: body.metadata?.name as string,
