@@ -167,16 +167,19 @@ export class Scheduler {
     const order = [...edge, ...cloud];
     const chosen = order[0];
     rejected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const candidates: CandidateExplanation[] = order.map((f, i) => ({
-      clusterId: f.clusterId,
-      name: f.name,
-      cloud: f.cluster.cloud,
-      outcome: i === 0 ? "chosen" : "fits",
-      maxReplicas: f.maxReplicas,
-      score: ranking.score(f),
-      rank: i + 1,
-      ...(f.forecast ? { forecast: f.forecast } : {}),
-    }));
+    const candidates: CandidateExplanation[] = order.map((f, i) => {
+      const score = ranking.score(f);
+      return {
+        clusterId: f.clusterId,
+        name: f.name,
+        cloud: f.cluster.cloud,
+        outcome: i === 0 ? "chosen" : "fits",
+        maxReplicas: f.maxReplicas,
+        ...(score !== undefined ? { score } : {}),
+        rank: i + 1,
+        ...(f.forecast ? { forecast: f.forecast } : {}),
+      };
+    });
     const decision: PlacementDecision = {
       policy: options.policy,
       order: ranking.order,
