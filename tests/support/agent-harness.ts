@@ -45,7 +45,7 @@ export async function startSimulatedAgent(options: {
     kubeletUrl: (node) => sim.kubeletUrl(node.metadata?.name ?? ""),
     debounceMs: 50,
     sampleEveryMs: 200,
-    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }), readDeadlineMs: 1500 },
+    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }), readDeadlineMs: 10_000 },
   });
   return {
     agent,
