@@ -201,7 +201,8 @@ test.serial("the control plane stopped mid-deploy: nothing lost, nothing duplica
     "Service/web",
     "ServiceAccount/web",
   ]);
-  t.is(sim.list("ReplicaSet").length, 1, "one rollout, not two");
+  t.is(sim.get("Deployment", "default", "web")?.metadata.generation, 1, "applied once, not twice");
+  t.is(sim.list("Pod", "default").filter((p) => p.metadata.labels?.app === "web").length, 1);
   t.is((await hub2.api("GET", "/enabler")).body.length, 1);
 });
 
