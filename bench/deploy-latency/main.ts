@@ -79,6 +79,8 @@ const agents = spawn(
     stdio: ["ignore", "pipe", "inherit"],
   },
 );
+// The agents die with us, whatever happens below.
+process.on("exit", () => agents.kill("SIGTERM"));
 await once(agents.stdout, "data");
 while (plane.sessions.size < clusters) await new Promise((r) => setTimeout(r, 50));
 
@@ -127,9 +129,12 @@ console.log(
 const t0 = Date.now();
 const ids = await Promise.all(
   Array.from({ length: burst }, (_, i) =>
-    api("POST", "/enabler", { name: `burst-${i}`, cluster: names[i % clusters], manifests }).then(
-      (r) => r.uid as string,
-    ),
+    api("POST", "/enabler", {
+      name: `burst-${i}`,
+      namespace: `burst-${i}`,
+      cluster: names[i % clusters],
+      manifests,
+    }).then((r) => r.uid as string),
   ),
 );
 const each = await Promise.all(ids.map((id) => deployMs(id)));
