@@ -106,6 +106,7 @@ const manifests = webManifests();
 for (let i = 0; i < 5; i++) {
   const { uid } = await api("POST", "/enabler", {
     name: `warm-${i}`,
+    namespace: `warm-${i}`,
     cluster: names[0],
     manifests,
   });
@@ -116,6 +117,7 @@ const one: number[] = [];
 for (let i = 0; i < sequential; i++) {
   const { uid } = await api("POST", "/enabler", {
     name: `seq-${i}`,
+    namespace: `seq-${i}`,
     cluster: names[i % clusters],
     manifests,
   });
@@ -131,6 +133,7 @@ const ids = await Promise.all(
   Array.from({ length: burst }, (_, i) =>
     api("POST", "/enabler", {
       name: `burst-${i}`,
+      namespace: `burst-${i}`,
       namespace: `burst-${i}`,
       cluster: names[i % clusters],
       manifests,
