@@ -84,13 +84,17 @@ process.on("exit", () => agents.kill("SIGTERM"));
 await once(agents.stdout, "data");
 while (plane.sessions.size < clusters) await new Promise((r) => setTimeout(r, 50));
 
+/** The part of each deploy spent before the answer (validate, render, store), from the records. */
+const accepted: number[] = [];
 /** ms from request arrival to the Enabled move, read from the stored record. */
 async function deployMs(id: string): Promise<number> {
   for (;;) {
     const e = await api("GET", `/enabler/${id}`);
     if (e.status === "Enabled") {
-      const enabled = e.moves.find((m: { status: string }) => m.status === "Enabled");
-      return Date.parse(enabled.at) - Date.parse(e.createdAt);
+      const at = (status: string) =>
+        Date.parse(e.moves.find((m: { status: string }) => m.status === status).at);
+      accepted.push(at("Deploying") - Date.parse(e.createdAt));
+      return at("Enabled") - Date.parse(e.createdAt);
     }
     if (e.status === "Error") throw new Error(`${id}: ${e.statusReason}`);
     await new Promise((r) => setTimeout(r, 5));
@@ -125,7 +129,8 @@ for (let i = 0; i < sequential; i++) {
 }
 console.log(
   `deploy latency, ${sequential} deploys one after another (5 objects each): ` +
-    `p50 ${pct(one, 50)} ms, p99 ${pct(one, 99)} ms, max ${Math.max(...one)} ms (target p50 < 50 ms, p99 < 200 ms)`,
+    `p50 ${pct(one, 50)} ms, p99 ${pct(one, 99)} ms, max ${Math.max(...one)} ms (target p50 < 50 ms, p99 < 200 ms); ` +
+    `of which accepted (validated, rendered, stored): p50 ${pct(accepted, 50)} ms, p99 ${pct(accepted, 99)} ms`,
 );
 
 const t0 = Date.now();
@@ -133,7 +138,6 @@ const ids = await Promise.all(
   Array.from({ length: burst }, (_, i) =>
     api("POST", "/enabler", {
       name: `burst-${i}`,
-      namespace: `burst-${i}`,
       namespace: `burst-${i}`,
       cluster: names[i % clusters],
       manifests,
