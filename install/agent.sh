@@ -52,6 +52,11 @@ image=""
 timeout=180
 dry_run=false
 uninstall=false
+# Filled in by the control plane that serves this script (GET /install/agent.sh):
+# where host mode downloads the agent bundle, and the sha256 it must have.
+# The join command's checksum covers these two lines too.
+so_public_url=""
+so_bundle_sha256=""
 
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ]; then fail "$1 needs a value"; fi
@@ -171,6 +176,26 @@ type: Opaque
 stringData:
   token: "@@TOKEN@@"
 ---
+# Source: edge-agent/templates/rbac-deploy.yaml
+# The deploy role (broad by necessity; see edge-agent/src/permissions.ts and
+# README "Agent permissions"). Leave it out with deployRole=false: the agent
+# then runs with --no-deploy, reports, and refuses deploy commands.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: smart-orchestrator-agent-deploy
+  labels:
+    app.kubernetes.io/name: edge-agent
+    app.kubernetes.io/instance: smart-orchestrator-agent
+    app.kubernetes.io/part-of: smart-orchestrator
+    app.kubernetes.io/version: "0.1.0"
+rules:
+  - apiGroups: ["*"]
+    resources: ["*"]
+    verbs: ["*"]
+  - nonResourceURLs: ["*"]
+    verbs: ["get"]
+---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -194,6 +219,25 @@ rules:
   - apiGroups: ["metrics.k8s.io"]
     resources: ["nodes"]
     verbs: ["get", "list"]
+---
+# Source: edge-agent/templates/rbac-deploy.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: smart-orchestrator-agent-deploy
+  labels:
+    app.kubernetes.io/name: edge-agent
+    app.kubernetes.io/instance: smart-orchestrator-agent
+    app.kubernetes.io/part-of: smart-orchestrator
+    app.kubernetes.io/version: "0.1.0"
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: smart-orchestrator-agent-deploy
+subjects:
+  - kind: ServiceAccount
+    name: smart-orchestrator-agent
+    namespace: so-installer-namespace
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -233,6 +277,9 @@ rules:
     resources: ["secrets"]
     verbs: ["get", "update"]
     resourceNames: ["smart-orchestrator-agent-credential"]
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list", "update", "delete"]
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -297,6 +344,7 @@ spec:
             - --namespace=so-installer-namespace
             - --stats-source=kubelet
             - --log-level=info
+            - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
           env:
             - name: SO_TOKEN
@@ -304,6 +352,22 @@ spec:
                 secretKeyRef:
                   name: smart-orchestrator-agent-join
                   key: token
+          ports:
+            - name: health
+              containerPort: 8081
+          # Liveness stays green while the hub is unreachable (edge autonomy);
+          # readiness waits for the first report to reach the hub.
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: health
+            initialDelaySeconds: 5
+            periodSeconds: 20
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: health
+            periodSeconds: 10
           resources:
             limits:
               memory: 160Mi
@@ -410,6 +474,9 @@ rules:
     resources: ["secrets"]
     verbs: ["get", "update"]
     resourceNames: ["smart-orchestrator-agent-credential"]
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list", "update", "delete"]
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -474,13 +541,31 @@ spec:
             - --namespace=so-installer-namespace
             - --stats-source=kubelet
             - --log-level=info
+            - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
+            - --no-deploy
           env:
             - name: SO_TOKEN
               valueFrom:
                 secretKeyRef:
                   name: smart-orchestrator-agent-join
                   key: token
+          ports:
+            - name: health
+              containerPort: 8081
+          # Liveness stays green while the hub is unreachable (edge autonomy);
+          # readiness waits for the first report to reach the hub.
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: health
+            initialDelaySeconds: 5
+            periodSeconds: 20
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: health
+            periodSeconds: 10
           resources:
             limits:
               memory: 160Mi
@@ -547,9 +632,11 @@ explain_no_join() {
   if [ -n "$logs" ]; then
     echo "so-agent: the agent's last log lines:" >&2
     printf '%s\n' "$logs" >&2
-    # pino writes JSON lines; the last warning or error says why.
-    reason=$(printf '%s\n' "$logs" | grep -E '"level":(40|50|60)' | tail -n 1 |
-      sed -n 's/.*"msg":"\([^"]*\)".*/\1/p')
+    # pino writes JSON lines; the last warning or error says why, in its
+    # error or details field, else in its message.
+    last=$(printf '%s\n' "$logs" | grep -E '"level":(40|50|60)' | tail -n 1)
+    reason=$(printf '%s' "$last" | sed -nE 's/.*"(err|details|reason)":"([^"]*)".*/\2/p')
+    [ -n "$reason" ] || reason=$(printf '%s' "$last" | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p')
     [ -z "$reason" ] || echo "so-agent: reason: $reason" >&2
   fi
   exit 1
@@ -605,20 +692,37 @@ check_node() {
   fi
 }
 
+# The agent bundle for host mode: SO_AGENT_BUNDLE when given, else the one
+# the control plane serves, refused unless its sha256 is the one this script
+# was served with (and so the one the join command checked).
+fetch_bundle() {
+  if [ -n "${SO_AGENT_BUNDLE:-}" ]; then
+    [ -f "$SO_AGENT_BUNDLE" ] || fail "SO_AGENT_BUNDLE=$SO_AGENT_BUNDLE is not a file"
+    bundle=$SO_AGENT_BUNDLE
+    return 0
+  fi
+  if [ -z "$so_public_url" ] || [ -z "$so_bundle_sha256" ]; then
+    fail "host mode needs the agent bundle, and the control plane that served this script has none: run 'npm run build:agent' there, or set SO_AGENT_BUNDLE to an edge-agent.mjs"
+  fi
+  bundle=$(mktemp)
+  curl -sfLo "$bundle" "$so_public_url/install/edge-agent.mjs" ||
+    fail "could not download $so_public_url/install/edge-agent.mjs"
+  echo "$so_bundle_sha256  $bundle" | sha256sum -c - >/dev/null 2>&1 ||
+    fail "the downloaded agent bundle does not have the sha256 this script expects; refusing to install it"
+}
+
 install_host() {
   check_node
-  if [ -z "${SO_AGENT_BUNDLE:-}" ] || [ ! -f "$SO_AGENT_BUNDLE" ]; then
-    fail "host mode needs the agent bundle: build it with 'npm run build:agent' and set SO_AGENT_BUNDLE to edge-agent/dist/edge-agent.mjs"
-  fi
   kubeconfig=/etc/rancher/k3s/k3s.yaml
   [ -n "${KUBECONFIG:-}" ] && kubeconfig=$KUBECONFIG
   [ -r "$kubeconfig" ] || fail "host mode reads the node's kubeconfig, and $kubeconfig is not readable"
+  fetch_bundle
   if [ "$dry_run" = true ]; then
-    echo "so-agent: would install $SO_AGENT_BUNDLE to $host_root and $host_unit using $kubeconfig"
+    echo "so-agent: would install the verified bundle $bundle to $host_root and $host_unit using $kubeconfig"
     return 0
   fi
   mkdir -p "$host_root/edge-agent/bin" "$host_root/edge-agent/dist"
-  cp "$SO_AGENT_BUNDLE" "$host_root/edge-agent/dist/edge-agent.mjs"
+  cp "$bundle" "$host_root/edge-agent/dist/edge-agent.mjs"
   cat >"$host_root/edge-agent/bin/edge-agent" <<'EOF'
 #!/bin/sh
 exec node "$(dirname "$0")/../dist/edge-agent.mjs" "$@"

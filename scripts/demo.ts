@@ -1,7 +1,9 @@
 // npm run demo: the control plane on the embedded store, three SIMULATED edge
 // clusters each with its own real agent process joined over TLS (one of them
 // an arm64 "Raspberry Pi"), and one cluster registered with credentials
-// (a kubeconfig) that the control plane serves with an agent of its own.
+// (a kubeconfig) that the control plane serves with an agent of its own, and
+// a simulated cloud cluster (the placement fallback); then `auto: true`
+// placement of a podinfo Deployment under each policy, with the explanation.
 // Each simulated cluster is a `kube-simulator` process; its kubeconfig is
 // written under the data folder and a kubectl line for it is printed.
 // Honours the same SO_* variables as `npm start`. Ctrl-C stops everything.
@@ -34,6 +36,11 @@ const edges = [
   {
     name: "city-dc",
     spec: "name=city-dc,nodes=5,arch=amd64,cpu=32,memory=128Gi,distribution=kubeadm",
+  },
+  {
+    name: "cloud",
+    spec: "name=cloud,nodes=6,arch=amd64,cpu=64,memory=256Gi,distribution=kubeadm",
+    cloud: true,
   },
 ];
 
@@ -163,6 +170,7 @@ for (const edge of edges) {
       name: edge.name,
       description: `simulated ${edge.spec}`,
       cni: "",
+      cloud: edge.cloud === true,
     });
     uid = created.body.uid;
     joinCommand = created.body.join.command;
@@ -210,7 +218,7 @@ const deadline = Date.now() + 60_000;
 let clusters: { name: string; uid: string; status: string }[] = [];
 while (Date.now() < deadline) {
   clusters = (await api("GET", "/clusters")).body;
-  if (clusters.length >= 4 && clusters.every((c) => c.status === "Enabled")) break;
+  if (clusters.length >= 5 && clusters.every((c) => c.status === "Enabled")) break;
   await new Promise((r) => setTimeout(r, 500));
 }
 
@@ -281,4 +289,79 @@ if (podinfoSim) {
   line(`${kubectl} --kubeconfig ${podinfoSim.kubeconfig} -n podinfo get deployments,services,pods`);
 }
 line();
+await showPlacement(clusters);
 line("Ctrl-C stops the demo.");
+
+/**
+ * `auto: true` under each policy: preview first (nothing deployed), then the
+ * real POST /enabler, whose decision GET /enabler/:id shows. The workload is
+ * a podinfo Deployment that needs amd64, so the arm64 Pi is never a candidate.
+ */
+async function showPlacement(all: { uid: string }[]): Promise<void> {
+  // Placement reads the latest report of every cluster; wait for one from each.
+  const until = Date.now() + 60_000;
+  for (const c of all) {
+    while (Date.now() < until && !(await api("GET", `/clusters/${c.uid}`)).body.latest) {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const podinfo = (name: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          nodeSelector: { "kubernetes.io/arch": "amd64" },
+          containers: [
+            {
+              name: "podinfo",
+              image: "ghcr.io/stefanprodan/podinfo:6.7.1",
+              resources: { requests: { cpu: "500m", memory: "128Mi" } },
+            },
+          ],
+        },
+      },
+    },
+  });
+  line("Automatic placement (auto: true) of a podinfo Deployment that needs amd64:");
+  for (const policy of ["worst-fit", "best-fit", "traffic-most"]) {
+    const name = `podinfo-${policy}`;
+    const existingEnabler = (
+      (await api("GET", "/enabler")).body as { name: string; uid: string }[]
+    ).find((e) => e.name === name);
+    const uid =
+      existingEnabler?.uid ??
+      (
+        await api("POST", "/enabler", {
+          name,
+          manifests: [podinfo(name)],
+          auto: true,
+          placementPolicy: policy,
+        })
+      ).body.uid;
+    const placement = (await api("GET", `/enabler/${uid}`)).body.placement;
+    if (!placement) continue;
+    line(
+      `  ${policy.padEnd(13)} -> ${placement.chosen?.name ?? "none"}  (ranked by ${placement.scoreMeaning})`,
+    );
+    for (const c of placement.candidates as {
+      name: string;
+      rank?: number;
+      maxReplicas?: number;
+      score?: number;
+      rejection?: { reason: string };
+    }[]) {
+      line(
+        c.rejection
+          ? `      ${c.name.padEnd(16)} rejected: ${c.rejection.reason}`
+          : `      #${c.rank} ${c.name.padEnd(13)} maxReplicas ${c.maxReplicas}${c.score === undefined ? ", no traffic figure" : `, score ${c.score}`}`,
+      );
+    }
+    line(`      curl -s ${base}/enabler/${uid} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+  }
+  line();
+}

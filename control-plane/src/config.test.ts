@@ -14,6 +14,8 @@ test("defaults", (t) => {
   t.is(c.mongodbUri, undefined);
   t.is(c.mongodbWtimeoutMs, 10_000);
   t.is(c.mongodbMaxTimeMs, 10_000);
+  t.false(c.repoAllowLinkLocal, "Helm repositories may not reach link-local addresses by default");
+  t.true(loadConfig({ SO_REPO_ALLOW_LINK_LOCAL: "true" }, []).repoAllowLinkLocal);
 });
 
 test("MongoDB time limits come from SO_MONGODB_WTIMEOUT_MS and SO_MONGODB_MAX_TIME_MS", (t) => {
@@ -87,6 +89,54 @@ test("placement settings: defaults as the original, and each can be set", (t) =>
 test("a hex or base64 master key of 32 bytes is accepted", (t) => {
   t.notThrows(() => loadConfig({ SO_MASTER_KEY: "ab".repeat(32) }, []));
   t.notThrows(() => loadConfig({ SO_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }, []));
+});
+
+test("connection limits: defaults, durations in ms, s and m, and refusals naming the setting", (t) => {
+  t.like(loadConfig({}, []), {
+    hubHandshakeTimeoutMs: 10_000,
+    hubFirstFrameTimeoutMs: 10_000,
+    hubHelloTimeoutMs: 30_000,
+    hubMaxConnections: 16_384,
+    hubMaxConnectionsPerSource: 1_024,
+    restHeadersTimeoutMs: 10_000,
+    restRequestTimeoutMs: 60_000,
+    restKeepAliveTimeoutMs: 5_000,
+    restMaxConnections: 1_024,
+  });
+  t.like(
+    loadConfig(
+      {
+        SO_HUB_HANDSHAKE_TIMEOUT: "500ms",
+        SO_HUB_FIRST_FRAME_TIMEOUT: "2s",
+        SO_HUB_HELLO_TIMEOUT: "1m",
+        SO_HUB_MAX_CONNECTIONS: "200",
+        SO_REST_KEEPALIVE_TIMEOUT: "750",
+      },
+      ["--hub-max-connections-per-source", "20", "--rest-max-connections=64"],
+    ),
+    {
+      hubHandshakeTimeoutMs: 500,
+      hubFirstFrameTimeoutMs: 2_000,
+      hubHelloTimeoutMs: 60_000,
+      hubMaxConnections: 200,
+      hubMaxConnectionsPerSource: 20,
+      restKeepAliveTimeoutMs: 750,
+      restMaxConnections: 64,
+    },
+  );
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ SO_HUB_HANDSHAKE_TIMEOUT: "soon" }, /^SO_HUB_HANDSHAKE_TIMEOUT must be a duration/],
+    [{ SO_HUB_HELLO_TIMEOUT: "0s" }, /^SO_HUB_HELLO_TIMEOUT must be a duration/],
+    [{ SO_HUB_MAX_CONNECTIONS: "0" }, /^SO_HUB_MAX_CONNECTIONS must be a whole number/],
+    [{ SO_REST_MAX_CONNECTIONS: "1.5" }, /^SO_REST_MAX_CONNECTIONS must be a whole number/],
+    [
+      { SO_REST_HEADERS_TIMEOUT: "2m", SO_REST_REQUEST_TIMEOUT: "1m" },
+      /^SO_REST_HEADERS_TIMEOUT must not exceed the request timeout/,
+    ],
+  ];
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env, []), { message }, JSON.stringify(env));
+  }
 });
 
 test("the public URL defaults to plain HTTP on the REST port, not https://localhost", (t) => {

@@ -1,11 +1,20 @@
 import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from "@kubernetes/client-node";
 import type { Backoff, Logger } from "@smart-orchestrator/shared";
+import { ApplyEngine } from "./apply/apply-engine.js";
+import { CommandRunner } from "./apply/command-runner.js";
+import { ObjectClient } from "./apply/object-client.js";
 import type { AgentConfig } from "./config.js";
+import type { DesiredStateStore } from "./desired-state/desired-release.js";
+import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
+import { FileDesiredStore } from "./desired-state/file-desired-store.js";
+import { ReleaseKeeper } from "./desired-state/release-keeper.js";
+import { SecretDesiredStore } from "./desired-state/secret-desired-store.js";
+import { type AgentHealth, startHealthServer } from "./health/health-server.js";
 import { buildHello } from "./inventory/cluster-facts.js";
 import { HostSampler, type HostScope } from "./inventory/host-stats.js";
 import { NodeInventory } from "./inventory/node-inventory.js";
 import { UsageCollector } from "./inventory/usage-collector.js";
-import { HubLink, type HubLinkOptions } from "./link/hub-link.js";
+import { HubLink, type HubLinkOptions, type ReportSource } from "./link/hub-link.js";
 import type { CredentialStore } from "./state/credential-store.js";
 import { FileCredentialStore } from "./state/file-credential-store.js";
 import { SecretCredentialStore } from "./state/secret-credential-store.js";
@@ -34,12 +43,26 @@ export interface AgentDeps {
   readonly hostScope: HostScope | "none";
   /** How often usage and host figures are sampled (default 10 s). */
   readonly sampleEveryMs?: number;
+  /** Overrides where desired states are kept (managed agents keep them in memory). */
+  readonly desiredState?: DesiredStateStore;
+  /** The drift repair timer (tests fire it by hand). */
+  readonly repairEvery?: Every;
+  /** Each Kubernetes list or watch failure (the managed host reports the last one). */
+  readonly onInventoryError?: (message: string) => void;
 }
 
 /** A running agent. */
 export interface Agent {
   readonly link: HubLink;
   readonly inventory: NodeInventory;
+  /** The releases held and their desired states. */
+  readonly releases: ReleaseKeeper;
+  /** Re-applies drifted release objects every interval, hub or no hub. */
+  readonly repairer: DriftRepairer;
+  /** What `/healthz` and `/readyz` report. */
+  health(): AgentHealth;
+  /** Where `/healthz` and `/readyz` are served (`host:port`), when enabled. */
+  readonly healthAddress: string | undefined;
   /** Stops the link and the watches. */
   stop(): Promise<void>;
 }
@@ -74,29 +97,86 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     usage,
     ...(deps.hostScope === "none" ? {} : { host: new HostSampler({ scope: deps.hostScope }) }),
     sampleEveryMs: deps.sampleEveryMs,
+    ...(deps.onInventoryError ? { onError: deps.onInventoryError } : {}),
   });
   await inventory.start();
+  const objects = ObjectClient.forConfig(kubeConfig);
+  const desiredState =
+    deps.desiredState ??
+    (config.stateDir
+      ? new FileDesiredStore(config.stateDir)
+      : new SecretDesiredStore(core, config.namespace));
+  const releases = new ReleaseKeeper({
+    engine: new ApplyEngine({ client: objects, log: log.child({ part: "apply" }) }),
+    store: desiredState,
+    log: log.child({ part: "releases" }),
+  });
+  // Before the link starts: the releases are kept right from the first interval, hub or no hub.
+  if (config.deploy)
+    await releases
+      .load()
+      .catch((err: unknown) =>
+        log.error({ err }, "desired state not loaded; the repairer retries every interval"),
+      );
+  const repairer = new DriftRepairer({
+    releases,
+    client: objects,
+    log: log.child({ part: "repair" }),
+    intervalMs: config.repairIntervalSeconds * 1000,
+    ...(deps.repairEvery ? { every: deps.repairEvery } : {}),
+  });
+  if (config.deploy) repairer.start();
+  const commands = new CommandRunner({
+    engine: releases,
+    deployEnabled: config.deploy,
+    log: log.child({ part: "commands" }),
+  });
+  if (!config.deploy) log.warn("--no-deploy: deploy commands from the hub will be refused");
+  let reported = false;
+  // The link asks for the latest report exactly when it sends one.
+  const reports: ReportSource = {
+    latest: () => {
+      const report = inventory.latest();
+      if (report) reported = true;
+      return report;
+    },
+    onChange: (listener) => inventory.onChange(listener),
+  };
   const link = new HubLink({
+    onCommand: (command, progress) => commands.handle(command, progress),
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,
     insecure: config.insecure,
     credentials,
-    reports: inventory,
+    reports,
     hello: () =>
       buildHello({ core, version: versionApi }, inventory.nodeObjects(), inventory.architectures()),
     log,
     ...deps.link,
   });
   const running = link.run();
+  const health = (): AgentHealth => ({
+    link: link.state,
+    lastError: link.lastError,
+    clusterId: link.clusterId,
+    reported,
+  });
+  const healthServer = config.healthListen
+    ? await startHealthServer({ listen: config.healthListen, health, log })
+    : undefined;
   log.info({ hub: config.hub, credentials: credentials.location }, "agent started");
   return {
     link,
     inventory,
+    releases,
+    repairer,
+    health,
+    healthAddress: healthServer?.address,
     async stop() {
       link.stop();
-      await running;
-      await inventory.stop();
+      await Promise.all([running, repairer.stop()]);
+      await Promise.all([inventory.stop(), healthServer?.close()]);
     },
   };
 }

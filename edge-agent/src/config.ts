@@ -35,8 +35,17 @@ export interface AgentConfig {
   readonly statsSource: "kubelet" | "proxy";
   /** Skip kubelet serving-certificate checks, as metrics-server's flag of the same name. */
   readonly kubeletInsecureTls: boolean;
+  /** `host:port` for `/healthz` and `/readyz` (`:8081` binds every interface); off when unset. */
+  readonly healthListen: string | undefined;
   /** Run by the control plane for a credential cluster: kubeconfig and credential come on stdin. */
   readonly managed: boolean;
+  /**
+   * False with `--no-deploy`: the agent was installed without the deploy role
+   * and refuses Apply and Delete commands, saying why.
+   */
+  readonly deploy: boolean;
+  /** Seconds between drift repairs of the held releases (default 60). */
+  readonly repairIntervalSeconds: number;
 }
 
 const options = {
@@ -81,11 +90,27 @@ const options = {
     help: "do not verify kubelet serving certs",
     boolean: true,
   },
+  deploy: {
+    env: "SO_NO_DEPLOY",
+    flag: "--no-deploy",
+    help: "installed without the deploy role: refuse deploy commands",
+    boolean: true,
+  },
+  healthListen: {
+    env: "SO_HEALTH_LISTEN",
+    flag: "--health-listen",
+    help: "host:port for /healthz and /readyz (off by default)",
+  },
   managed: {
     env: "SO_MANAGED",
     flag: "--managed",
     help: "run by the control plane; bootstrap JSON on stdin",
     boolean: true,
+  },
+  repairIntervalSeconds: {
+    env: "SO_REPAIR_INTERVAL",
+    flag: "--repair-interval",
+    help: "seconds between drift repairs of deployed releases (default 60)",
   },
 } as const satisfies Record<keyof AgentConfig, SettingSpec>;
 
@@ -126,6 +151,14 @@ export function loadAgentConfig(
     throw invalid(caHash.source, "must be sha256:<64 hex characters>");
   }
   const managed = parseBool(raw("managed"));
+  const deploy = !parseBool(raw("deploy"));
+  const healthListen = raw("healthListen");
+  if (
+    healthListen.value !== undefined &&
+    !/^([A-Za-z0-9.-]*|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(healthListen.value)
+  ) {
+    throw invalid(healthListen.source, `must be host:port or :port, got "${healthListen.value}"`);
+  }
   if (!insecure && caHash.value === undefined) {
     throw invalid("--ca-hash", "is required unless --insecure is given (it pins the hub's CA)");
   }
@@ -133,6 +166,18 @@ export function loadAgentConfig(
   const namespace = raw("namespace").value ?? "smart-orchestrator";
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     throw invalid("--namespace", `must be a DNS-1123 label, got "${namespace}"`);
+  }
+  const interval = raw("repairIntervalSeconds");
+  const repairIntervalSeconds = Number(interval.value ?? "60");
+  if (
+    !Number.isInteger(repairIntervalSeconds) ||
+    repairIntervalSeconds < 5 ||
+    repairIntervalSeconds > 86_400
+  ) {
+    throw invalid(
+      interval.source,
+      `must be whole seconds from 5 to 86400, got "${interval.value}"`,
+    );
   }
   return Object.freeze({
     hub: hub.value,
@@ -147,6 +192,9 @@ export function loadAgentConfig(
     statsSource,
     kubeletInsecureTls,
     managed,
+    deploy,
+    healthListen: healthListen.value,
+    repairIntervalSeconds,
   });
 }
 

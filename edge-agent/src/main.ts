@@ -2,8 +2,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { createAgent } from "./agent.js";
 import { agentConfigHelp, loadAgentConfig } from "./config.js";
-import { readManagedBootstrap } from "./managed-bootstrap.js";
-import { MemoryCredentialStore } from "./state/memory-credential-store.js";
+import { managedEventWriter } from "./managed-events.js";
+import { ManagedHost } from "./managed-host.js";
 
 if (process.argv.includes("--help")) {
   process.stdout.write(
@@ -21,43 +21,50 @@ try {
   );
   process.exit(2);
 }
-const log = createLogger({ name: "edge-agent", level: config.logLevel });
+// Identical lines at most every 30 s: an agent that cannot reach its cluster repeats itself.
+const log = createLogger({ name: "edge-agent", level: config.logLevel, repeatWindowMs: 30_000 });
 if (process.argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
   log.warn(
     "--token is visible to every user in ps; pass the join token in SO_TOKEN or --token-file",
   );
 }
 
-let kubeConfig: KubeConfig;
-// A managed agent gets its kubeconfig and credential on stdin from the control plane.
-const bootstrap = config.managed ? await readManagedBootstrap(process.stdin) : undefined;
-if (bootstrap) {
-  kubeConfig = new KubeConfig();
-  // Only the checked inline fields reach client-node: nothing it could run or read.
-  kubeConfig.loadFromOptions(bootstrap.kubeconfig);
-} else {
-  kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
+// A managed agent host serves every credential cluster of one control plane: commands on stdin.
+if (config.managed) {
+  const host = new ManagedHost({
+    config,
+    log,
+    input: process.stdin,
+    emit: managedEventWriter(log),
+  });
+  process.on("SIGTERM", () => process.stdin.destroy());
+  process.on("SIGINT", () => process.stdin.destroy());
+  await host.run();
+  process.exit(0);
 }
+
+let stopping = false;
+const kubeConfig = new KubeConfig();
+if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+else kubeConfig.loadFromDefault();
 
 const agent = await createAgent({
   config,
   kubeConfig,
   log,
   // In a pod the host figures are the agent's own health; beside the node they describe the machine.
-  hostScope: bootstrap ? "none" : config.kubeconfig ? "host" : "agent-pod",
-  ...(bootstrap
-    ? {
-        credentials: new MemoryCredentialStore({
-          clusterId: bootstrap.clusterId,
-          credential: bootstrap.credential,
-        }),
+  hostScope: config.kubeconfig ? "host" : "agent-pod",
+  link: {
+    onState: (state) => {
+      // The hub refused the credential and no token is left: retrying would never succeed.
+      if (state === "stopped" && agent.link.refused && !stopping) {
+        stopping = true;
+        void agent.stop().then(() => process.exit(3));
       }
-    : {}),
+    },
+  },
 });
 
-let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (stopping) return;

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { parseRunImage, type RunImageRule } from "./pod-runner.js";
 
 /** What the command was asked to do. */
 export interface SimulatorCommand {
@@ -14,11 +15,16 @@ export interface SimulatorCommand {
   readonly port: number;
   /** Where to write a kubeconfig for this simulator, if anywhere. */
   readonly kubeconfig: string | undefined;
+  /** `--run-image` rules: pods with a matching image run a real process (tests only). */
+  readonly runImages: readonly RunImageRule[];
+  /** Resources answered 403, as if RBAC denied them (see SimulatorOptions.forbid). */
+  readonly forbid: readonly string[];
   readonly help: boolean;
 }
 
 interface Flag {
   readonly type: "string" | "boolean";
+  readonly multiple?: boolean;
   readonly value?: string;
   readonly help: string;
 }
@@ -35,6 +41,17 @@ const flags = {
     value: "<file>",
     help: "write a kubeconfig for this simulator to <file> (kubectl/helm --kubeconfig)",
   },
+  "run-image": {
+    type: "string",
+    multiple: true,
+    value: "<prefix>=<cmd>",
+    help: "run pods whose image starts with <prefix> as <cmd> + the pod's args (repeatable)",
+  },
+  forbid: {
+    type: "string",
+    value: "<list>",
+    help: "comma-separated resources that answer 403, e.g. secrets,nodes/proxy,metrics.k8s.io",
+  },
   help: { type: "boolean", help: "print this help" },
 } as const satisfies Record<string, Flag>;
 
@@ -44,7 +61,7 @@ export function commandHelp(): string {
     const left = `--${name}${f.value ? ` ${f.value}` : ""}`;
     return `  ${left.padEnd(22)} ${f.help}`;
   });
-  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>]\n${rows.join("\n")}\n`;
+  return `Usage: kube-simulator --cluster <spec> [--port N] [--kubeconfig <file>] [--forbid <list>]\n${rows.join("\n")}\n`;
 }
 
 function invalid(message: string): AppError {
@@ -53,7 +70,7 @@ function invalid(message: string): AppError {
 
 /** Parses the arguments after the program name; throws an InvalidArgument AppError naming the flag. */
 export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: flags, strict: true }));
   } catch (err) {
@@ -72,10 +89,24 @@ export function parseCommandLine(argv: readonly string[]): SimulatorCommand {
   }
   const kubeconfig = values.kubeconfig;
   if (kubeconfig === "") throw invalid("--kubeconfig needs a file path");
+  let runImages: RunImageRule[];
+  try {
+    runImages = ((values["run-image"] as string[] | undefined) ?? []).map(parseRunImage);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   return {
     cluster: typeof cluster === "string" ? cluster : "",
+    runImages,
     port,
     kubeconfig: typeof kubeconfig === "string" ? kubeconfig : undefined,
+    forbid:
+      typeof values.forbid === "string"
+        ? values.forbid
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [],
     help,
   };
 }

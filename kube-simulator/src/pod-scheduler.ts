@@ -1,11 +1,16 @@
 /**
  * Just enough of the scheduler and the kubelet for readiness to be
  * observable: pick a node a pod fits on (Ready, schedulable, taints
- * tolerated, node selector matched, requests within allocatable minus what
+ * tolerated, node selector and required node affinity matched, requests within allocatable minus what
  * other pods request), and write the pod as the kubelet would report it
  * once running.
  */
-import { parseBytes, parseMillis } from "@smart-orchestrator/shared";
+import {
+  type PodSpecLike,
+  parseBytes,
+  parseMillis,
+  podSpecRequests,
+} from "@smart-orchestrator/shared";
 import {
   arrayAt,
   isObject,
@@ -14,6 +19,7 @@ import {
   objectAt,
   timestamp,
 } from "./kube-object.js";
+import { requiredAffinityAdmits } from "./node-affinity.js";
 import { isNodeReady } from "./node-factory.js";
 
 /** CPU millicores and memory bytes a pod asks for. */
@@ -32,29 +38,17 @@ function quantityOr0(value: unknown, parse: (s: string) => bigint): bigint {
 }
 
 /**
- * The effective requests of a pod spec: the sum over containers, or the
- * largest init container when that is bigger, as the scheduler computes it.
+ * The effective requests of a pod spec, by the one shared copy of the
+ * Kubernetes rule (init containers, sidecars, overhead).
  */
 export function podRequests(podSpec: JsonObject): PodRequests {
-  const sum = (list: unknown[]) => {
-    let cpu = 0n;
-    let mem = 0n;
-    for (const c of list) {
-      const requests = isObject(c) ? objectAt(objectAt(c, "resources"), "requests") : {};
-      cpu += quantityOr0(requests.cpu, parseMillis);
-      mem += quantityOr0(requests.memory, parseBytes);
-    }
-    return { cpu, mem };
-  };
-  const main = sum(arrayAt(podSpec, "containers"));
-  let cpu = main.cpu;
-  let mem = main.mem;
-  for (const init of arrayAt(podSpec, "initContainers")) {
-    const one = sum([init]);
-    if (one.cpu > cpu) cpu = one.cpu;
-    if (one.mem > mem) mem = one.mem;
+  try {
+    const r = podSpecRequests(podSpec as PodSpecLike);
+    return { cpuMillis: r.cpuMillis, memoryBytes: r.memoryBytes };
+  } catch {
+    // A real API server refuses a malformed quantity; here such a pod simply asks nothing.
+    return { cpuMillis: 0n, memoryBytes: 0n };
   }
-  return { cpuMillis: cpu, memoryBytes: mem };
 }
 
 /** True for pods that hold node resources (not Succeeded or Failed). */
@@ -90,7 +84,10 @@ export function unfitReason(
   }
   const selector = objectAt(podSpec, "nodeSelector");
   const labels = node.metadata.labels ?? {};
-  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) {
+  if (
+    Object.entries(selector).some(([k, v]) => labels[k] !== v) ||
+    !requiredAffinityAdmits(podSpec, node)
+  ) {
     return "node(s) didn't match Pod's node affinity/selector";
   }
   const allocatable = objectAt(objectAt(node, "status"), "allocatable");

@@ -118,6 +118,14 @@ export const resourceTypes: readonly ResourceType[] = [
     tracksGeneration: true,
     subresources: ["scale", "status"],
   }),
+  // Served (kstatus, which helm --wait uses, lists a Deployment's ReplicaSets); the simulated
+  // Deployment controller owns its pods directly, so the list is empty unless a client makes one.
+  grouped("apps", "v1", "ReplicaSet", "replicasets", true, {
+    shortNames: ["rs"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["scale", "status"],
+  }),
   grouped("apps", "v1", "DaemonSet", "daemonsets", true, {
     shortNames: ["ds"],
     hasStatus: true,
@@ -133,6 +141,17 @@ export const resourceTypes: readonly ResourceType[] = [
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
+  grouped(
+    "authorization.k8s.io",
+    "v1",
+    "SelfSubjectAccessReview",
+    "selfsubjectaccessreviews",
+    false,
+    {
+      verbs: ["create"],
+      computed: true,
+    },
+  ),
   grouped("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", false, {
     verbs: readVerbs,
     computed: true,

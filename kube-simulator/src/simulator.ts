@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadYaml } from "@kubernetes/client-node";
+import { reviewAccess } from "./access-review.js";
 import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
@@ -26,7 +27,9 @@ import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
-import { findByPlural, type ResourceType, typeOfKind } from "./resource-registry.js";
+import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
+import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
+import { findByPlural, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -40,6 +43,7 @@ import {
   updateObject,
 } from "./rest-handlers.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { includeObjectOf, tableVersion, toTable } from "./table-view.js";
 import { type ActiveWatch, startWatch } from "./watch-stream.js";
 import { WorkloadController } from "./workload-controller.js";
 
@@ -65,6 +69,11 @@ export interface SimulatorOptions {
   readonly bookmarkIntervalMs?: number;
   /** Port to listen on, on 127.0.0.1 (default 0: any free port). */
   readonly port?: number;
+  /**
+   * Serves `pods/log` (`kubectl logs`): the output of a pod's process when a
+   * pod runner started one (see `--run-image`); empty for every other pod.
+   */
+  readonly podLogs?: (namespace: string, name: string, tailLines?: number) => string | undefined;
 }
 
 /** Options for {@link SimulatorHandle.addNode}. */
@@ -104,6 +113,8 @@ export interface SimulatorHandle {
   list(kind: string, namespace?: string): KubeObject[];
   /** The latest resourceVersion. */
   resourceVersion(): number;
+  /** Calls `listener` after every stored change; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
   /** Ends every watch and stops the server. */
   close(): Promise<void>;
 }
@@ -117,7 +128,7 @@ function resolveSpec(cluster: SimulatorOptions["cluster"]): ClusterSpec {
   return resolveClusterSpec(cluster);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -132,12 +143,21 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
 
-function parseBody(text: string, contentType: string): unknown {
+function parseBody(raw: Buffer, contentType: string): unknown {
+  // client-go typed clients (kubectl auth can-i, Helm's release Secrets) send protobuf.
+  if (isProtobuf(contentType)) return decodeProtobufBody(raw);
+  if (contentType.includes("cbor")) {
+    throw new ApiStatusError(
+      "UnsupportedMediaType",
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    );
+  }
+  const text = raw.toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text);
@@ -160,11 +180,18 @@ function parseBody(text: string, contentType: string): unknown {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  warnings: readonly string[] = [],
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),
+    // RFC 7234 warn-code 299, agent "-", as the API server sends them.
+    ...(warnings.length ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {}),
   });
   res.end(text);
 }
@@ -200,6 +227,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(spec.rxBytesPerSecond === undefined ? {} : { rxBytesPerSecond: spec.rxBytesPerSecond }),
   });
 
+  /** The permission rules: the forbid list (every verb on what it names). */
+  function isDenied(
+    _verb: string,
+    group: string,
+    plural: string,
+    sub: string | undefined,
+  ): boolean {
+    const resource = sub ? `${plural}/${sub}` : plural;
+    return (
+      (group !== "" && forbidden.has(group)) ||
+      (group === "" && (forbidden.has(plural) || forbidden.has(resource))) ||
+      (group !== "" &&
+        (forbidden.has(`${plural}.${group}`) || forbidden.has(`${resource}.${group}`)))
+    );
+  }
+
   function checkAllowed(
     verb: string,
     group: string,
@@ -209,12 +252,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ns?: string,
   ): void {
     const resource = sub ? `${plural}/${sub}` : plural;
-    const denied =
-      (group !== "" && forbidden.has(group)) ||
-      (group === "" && (forbidden.has(plural) || forbidden.has(resource))) ||
-      (group !== "" &&
-        (forbidden.has(`${plural}.${group}`) || forbidden.has(`${resource}.${group}`)));
-    if (!denied) return;
+    if (!isDenied(verb, group, plural, sub)) return;
     const qualified = group ? `${plural}.${group}` : plural;
     const subject = name ? `${qualified} "${name}" is forbidden` : `${qualified} is forbidden`;
     const scope = ns ? `in the namespace "${ns}"` : "at the cluster scope";
@@ -319,6 +357,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       store.require(nodeType, undefined, name!);
       throw new ApiStatusError("NotFound", "the server could not find the requested resource");
     }
+    if (type.kind === "Pod" && sub === "log" && method === "GET" && tail.length === 0) {
+      checkAllowed("get", "", "pods", "log", name, namespace);
+      store.require(podType, namespace, name!);
+      const tailText = query.get("tailLines");
+      const tailLines = tailText && /^\d+$/.test(tailText) ? Number(tailText) : undefined;
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(options.podLogs?.(namespace ?? "default", name!, tailLines) ?? "");
+      return undefined;
+    }
     if (sub !== undefined && (sub !== "status" || !type.hasStatus || tail.length > 0)) {
       throw new ApiStatusError("NotFound", "the server could not find the requested resource");
     }
@@ -359,6 +406,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ...(name === undefined ? {} : { name }),
       ...(sub === undefined ? {} : { subresource: sub }),
     };
+    // kubectl get asks for server-side printed Tables.
+    const asTable =
+      verb === "get" || verb === "list" || verb === "watch"
+        ? tableVersion(req.headers.accept)
+        : undefined;
+    const includeObject = asTable ? includeObjectOf(query) : "Metadata";
+    const tabled = (reply: Reply): Reply => {
+      if (!asTable || reply.status !== 200) return reply;
+      const body = reply.body as KubeObject & { items?: KubeObject[] };
+      const items = verb === "list" ? (body.items ?? []) : [body];
+      const listMeta =
+        verb === "list" ? body.metadata : { resourceVersion: body.metadata.resourceVersion };
+      return {
+        status: 200,
+        body: toTable(type, items, { version: asTable, includeObject, now: now(), listMeta }),
+      };
+    };
     const selector = () => {
       const labels = parseLabelSelector(query.get("labelSelector"));
       const fields = parseFieldSelector(query.get("fieldSelector"), type);
@@ -366,9 +430,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
     switch (verb) {
       case "get":
-        return getObject(ctx, request);
+        return tabled(getObject(ctx, request));
       case "list":
-        return listObjects(ctx, request, selector());
+        return tabled(listObjects(ctx, request, selector()));
       case "watch": {
         const timeout = query.get("timeoutSeconds");
         const w = startWatch(
@@ -384,6 +448,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             sendInitialEvents: query.get("sendInitialEvents") === "true",
             ...(timeout ? { timeoutSeconds: Number(timeout) } : {}),
             bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+            ...(asTable
+              ? {
+                  view: (obj: KubeObject, first: boolean) =>
+                    toTable(type, [obj], {
+                      version: asTable,
+                      includeObject,
+                      now: now(),
+                      noHeaders: !first,
+                    }),
+                }
+              : {}),
           },
           res,
         );
@@ -404,6 +479,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
+  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each.
+  const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
+  function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
+    const cached = openApiDocs.get(gv);
+    if (cached) return cached;
+    const [root, g, v] = gv.split("/");
+    const group = root === "api" ? "" : g;
+    const version = root === "api" ? g : v;
+    if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
+    const types = resourceTypes.filter(
+      (t) => t.group === group && t.version === version && !t.computed,
+    );
+    if (types.length === 0) return undefined;
+    const doc = groupVersionDocument(spec.version, types);
+    const entry = { doc, hash: documentHash(doc) };
+    openApiDocs.set(gv, entry);
+    return entry;
+  }
+  function openApiGroupVersions(): string[] {
+    const gvs = new Set<string>();
+    for (const t of resourceTypes) {
+      if (t.computed || hiddenGroups.has(t.group)) continue;
+      gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
+    }
+    return [...gvs];
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
     const url = new URL(req.url ?? "/", "http://simulator");
     const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -413,6 +515,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
       return undefined;
+    }
+    if (root === "openapi" && a === "v3") {
+      if (segs.length === 2) {
+        const hashes = new Map<string, string>();
+        for (const gv of openApiGroupVersions()) hashes.set(gv, openApiDoc(gv)!.hash);
+        return { status: 200, body: openApiRoot(hashes) };
+      }
+      const doc = openApiDoc(segs.slice(2).join("/"));
+      if (doc) return { status: 200, body: doc.doc };
     }
     if (root === "version" && segs.length === 1)
       return { status: 200, body: versionInfo(spec.version, spec.arch, startedAt) };
@@ -437,6 +548,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         if (doc) return { status: 200, body: doc };
       } else if (group === "metrics.k8s.io" && b === "v1beta1") {
         return metricsRoute(segs.slice(3), query);
+      } else if (
+        group === "authorization.k8s.io" &&
+        b === "v1" &&
+        segs[3] === "selfsubjectaccessreviews" &&
+        segs.length === 4
+      ) {
+        if (req.method !== "POST")
+          throw new ApiStatusError(
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+          );
+        const type = req.headers["content-type"] ?? "";
+        const raw = await readBody(req);
+        const review = parseBody(raw, type);
+        return { status: 201, body: reviewAccess(review, isDenied, timestamp(now())) };
       } else {
         return resourceRoute(req, res, group, b!, segs.slice(3), query);
       }
@@ -447,7 +573,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     route(req, res).then(
       (reply) => {
-        if (reply) sendJson(res, reply.status, reply.body);
+        if (reply) sendJson(res, reply.status, reply.body, reply.warnings);
       },
       (err: unknown) => {
         if (res.headersSent) {
@@ -529,6 +655,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     resourceVersion() {
       return store.resourceVersion;
+    },
+    onChange(listener) {
+      return store.subscribe(() => listener());
     },
     async close() {
       controller.close();

@@ -24,6 +24,8 @@ export interface WatchRequest {
   readonly timeoutSeconds?: number;
   /** How often to send a BOOKMARK when asked for (ms). */
   readonly bookmarkIntervalMs: number;
+  /** Re-shapes each event's object (a Table for kubectl get -w); `first` is true once. */
+  readonly view?: (object: KubeObject, first: boolean) => unknown;
 }
 
 /** A running watch; `stop()` ends the response. */
@@ -55,8 +57,15 @@ export function startWatch(
 
   const inScope = (obj: KubeObject) =>
     !req.type.namespaced || !req.namespace || obj.metadata.namespace === req.namespace;
+  let first = true;
   const write = (type: string, object: unknown) => {
-    if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (res.writableEnded) return;
+    let shown = object;
+    if (req.view && type !== "ERROR" && type !== "BOOKMARK") {
+      shown = req.view(object as KubeObject, first);
+      first = false;
+    }
+    res.write(`${JSON.stringify({ type, object: shown })}\n`);
   };
   const send = (e: ChangeEvent) => {
     if (e.resource !== req.type || !inScope(e.object)) return;

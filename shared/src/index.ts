@@ -16,6 +16,19 @@ export {
 export { maxLinkMessageBytes } from "./link-limits.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
 export { createLogger, logLevels } from "./logger.js";
+export type {
+  ManagedCommand,
+  ManagedEvent,
+  ManagedStart,
+  ManagedState,
+  ManagedStop,
+} from "./managed-protocol.js";
+export {
+  lineSplitter,
+  managedEventFd,
+  maxManagedLineBytes,
+  parseManagedEvent,
+} from "./managed-protocol.js";
 export type { ContainerLike, PodLike, PodSpecLike, Requests } from "./pod-requests.js";
 export { add as addRequests, holdsResources, noRequests, podSpecRequests } from "./pod-requests.js";
 export type { Quantity, QuantityFormat } from "./quantity.js";
@@ -43,4 +56,6 @@ export {
   settingsHelp,
 } from "./settings.js";
 export { spkiHash } from "./spki-hash.js";
+export type { SystemTimersOptions, Timer, Timers } from "./timers.js";
+export { FakeTimers, systemTimers } from "./timers.js";
 export { compatibleApiVersion, version } from "./version.js";

@@ -3,8 +3,8 @@
  * send them, one test per endpoint of its README's table. The original
  * documents `cloud` and `cni` as strings, takes `null` for optional fields
  * and reads the `Force` header in any case; each test guards one of those
- * or the endpoint's shape. The enabler endpoints are covered where they are
- * implemented.
+ * or the endpoint's shape. The enabler endpoints are in
+ * original-enabler-api.test.ts.
  */
 import test from "ava";
 import {

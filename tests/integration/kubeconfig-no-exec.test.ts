@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { eventually } from "../support/hub-harness.js";
 import { childProcesses, startPlaneProcess } from "../support/plane-process.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -52,10 +53,10 @@ test("POST /clusters with an exec kubeconfig is a 400 and the control plane star
   t.is(await plane.exited, 0);
 });
 
-test("the managed agent refuses a stored exec kubeconfig before loading it: nothing runs", async (t) => {
+test("the managed agent host refuses a stored exec kubeconfig before loading it: nothing runs", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "so-noexec-"));
   const marker = join(dir, "exec-ran");
-  const agent = spawn(
+  const host = spawn(
     process.execPath,
     [
       "--import",
@@ -66,25 +67,32 @@ test("the managed agent refuses a stored exec kubeconfig before loading it: noth
       "127.0.0.1:1",
       "--insecure",
     ],
-    { cwd: root, stdio: ["pipe", "pipe", "pipe"] },
+    { cwd: root, stdio: ["pipe", "pipe", "pipe", "pipe"] },
   );
-  t.teardown(() => agent.kill("SIGKILL"));
-  let out = "";
-  agent.stdout.on("data", (d: Buffer) => {
-    out += d;
+  t.teardown(() => host.kill("SIGKILL"));
+  let events = "";
+  host.stdio[3]?.on("data", (d: Buffer) => {
+    events += d;
   });
-  agent.stderr.on("data", (d: Buffer) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => agent.on("exit", (code) => resolve(code)));
-  agent.stdin.end(
-    JSON.stringify({
-      clusterId: "00000000-0000-4000-8000-000000000001",
-      credential: "00000000-0000-4000-8000-000000000001.secretsecretsecretsecret",
+  const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
+  const clusterId = "00000000-0000-4000-8000-000000000001";
+  host.stdin.write(
+    `${JSON.stringify({
+      type: "start",
+      clusterId,
+      credential: `${clusterId}.secretsecretsecretsecret`,
       kubeconfig: execKubeconfig(marker),
-    }),
+      allowHttp: true,
+    })}\n`,
   );
-  t.not(await exited, 0, out);
-  t.regex(out, /users\.0\.user\.exec runs a command/);
+  const refused = await eventually(
+    () => events.split("\n").find((l) => l.includes('"refused"')),
+    "the host reports the refusal",
+    30_000,
+  );
+  t.like(JSON.parse(refused ?? "{}"), { type: "status", clusterId, state: "refused" });
+  t.regex(refused ?? "", /users\.0\.user\.exec runs a command/);
+  host.stdin.end();
+  t.is(await exited, 0, "the host exits when its stdin closes");
   t.false(existsSync(marker), "the exec command ran");
 });

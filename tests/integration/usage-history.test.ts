@@ -30,6 +30,8 @@ test("usage history over HTTP: latest figures on the cluster, 5-minute points th
     memoryFreeBytes: 7 * 2 ** 30 - 2 ** 28,
     rxBytesPerSecond: 2048,
     readyNodes: 1,
+    cpuUsedMillis: null,
+    memoryUsedBytes: null,
   });
 
   // Five minutes pass: the next report opens a new bucket and the first one is written.

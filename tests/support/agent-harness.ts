@@ -29,6 +29,8 @@ export async function startSimulatedAgent(options: {
   sim?: SimulatorHandle;
   stateDir?: string;
   statsSource?: "kubelet" | "proxy";
+  /** `host:port` for the agent's health endpoint. */
+  healthListen?: string;
 }): Promise<SimulatedAgent> {
   const ownSim = !options.sim;
   const sim = options.sim ?? (await startSimulator(options.simulator ?? {}));
@@ -37,6 +39,7 @@ export async function startSimulatedAgent(options: {
   if (options.token) argv.push("--token", options.token);
   argv.push(...(options.caHash ? ["--ca-hash", options.caHash] : ["--insecure"]));
   if (options.statsSource) argv.push("--stats-source", options.statsSource);
+  if (options.healthListen) argv.push("--health-listen", options.healthListen);
   const agent = await createAgent({
     config: loadAgentConfig({}, argv),
     kubeConfig: simulatorKubeConfig(sim.url, sim.spec.name),
@@ -45,7 +48,7 @@ export async function startSimulatedAgent(options: {
     kubeletUrl: (node) => sim.kubeletUrl(node.metadata?.name ?? ""),
     debounceMs: 50,
     sampleEveryMs: 200,
-    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }), readDeadlineMs: 1500 },
+    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }), readDeadlineMs: 10_000 },
   });
   return {
     agent,

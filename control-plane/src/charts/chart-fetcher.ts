@@ -94,6 +94,7 @@ export class ChartFetcher {
     try {
       await downloadToFile(resolved.archiveUrl, part, {
         ...(resolved.auth ? { auth: resolved.auth } : {}),
+        ...(resolved.allowLinkLocal ? { allowLinkLocal: true } : {}),
         maxBytes: this.#d.maxArchiveBytes ?? 20 * 1024 * 1024,
         timeoutMs: this.#d.timeoutMs ?? 60_000,
         what: "chart archive",

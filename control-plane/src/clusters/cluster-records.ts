@@ -124,6 +124,19 @@ export class ClusterRecords {
     );
   }
 
+  /**
+   * Shows why the agent the control plane runs for a cluster cannot serve
+   * it (its last error), while the cluster is not Enabled. No write when
+   * Enabled or when the reason is unchanged.
+   */
+  async recordAgentProblem(clusterId: string, reason: string, at: Date): Promise<void> {
+    await updateWithRetry(this.#docs, clusterId, (c) =>
+      c.status === "Enabled" || c.statusReason === reason
+        ? undefined
+        : { ...strip(c), statusReason: reason, updatedAt: at.toISOString() },
+    );
+  }
+
   /** Deletes a cluster's record; true when it existed. */
   remove(id: string): Promise<boolean> {
     return this.#docs.delete(id);

@@ -102,6 +102,8 @@ export interface EnablerDoc extends StoredDoc {
   readonly timeoutMs: number;
   readonly placementPolicy?: string;
   readonly auto: boolean;
+  /** With `auto`: the placement decision and why (PlacementDecision, owned by placement/). */
+  readonly placement?: Readonly<Record<string, unknown>>;
   readonly status: EnablerStatus;
   readonly statusReason: string;
   /** The newest revision written. */

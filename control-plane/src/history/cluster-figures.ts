@@ -10,6 +10,10 @@ export interface ClusterFigures {
   readonly rxBytesPerSecond: number | null;
   /** How many nodes counted as Ready. */
   readonly readyNodes: number;
+  /** Σ over Ready nodes of CPU in use (metrics.k8s.io), millicores; null when no node measured it. */
+  readonly cpuUsedMillis: number | null;
+  /** Σ over Ready nodes of memory in use, bytes; null when no node measured it. */
+  readonly memoryUsedBytes: number | null;
 }
 
 /**
@@ -33,6 +37,8 @@ export function clusterFigures(report: NodeReport): ClusterFigures {
   let rx = 0;
   let rxSeen = false;
   let ready = 0;
+  let cpuUsed: number | null = null;
+  let memUsed: number | null = null;
   for (const node of report.nodes) {
     const r = nodeRxBytesPerSecond(node);
     if (r !== undefined) {
@@ -44,6 +50,9 @@ export function clusterFigures(report: NodeReport): ClusterFigures {
     const a = node.allocatable;
     const q = node.requested;
     cpu += Math.max(0, (a?.cpuMillis ?? 0) - (q?.cpuMillis ?? 0));
+    const u = node.usage;
+    if (u?.cpuMillis !== undefined) cpuUsed = (cpuUsed ?? 0) + u.cpuMillis;
+    if (u?.memoryBytes !== undefined) memUsed = (memUsed ?? 0) + u.memoryBytes;
     mem += Math.max(0, (a?.memoryBytes ?? 0) - (q?.memoryBytes ?? 0));
   }
   return {
@@ -51,5 +60,7 @@ export function clusterFigures(report: NodeReport): ClusterFigures {
     memoryFreeBytes: mem,
     rxBytesPerSecond: rxSeen ? rx : null,
     readyNodes: ready,
+    cpuUsedMillis: cpuUsed,
+    memoryUsedBytes: memUsed,
   };
 }

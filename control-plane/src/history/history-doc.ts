@@ -8,8 +8,10 @@ const dayMs = 24 * 60 * 60_000;
 
 /**
  * One stored point, compact because a day document is rewritten on every
- * append: `[slot, cpuFree, memFree, rx, cpuFreeMin, memFreeMin, rxMax, samples]`,
- * slot being the 5-minute bucket of the day (0–287).
+ * append: `[slot, cpuFree, memFree, rx, cpuFreeMin, memFreeMin, rxMax, samples,
+ * cpuUsed, memUsed]`, slot being the 5-minute bucket of the day (0–287). The
+ * last two came later: points written before them have 8 elements and read
+ * back with null usage.
  */
 export type PointTuple = [
   slot: number,
@@ -20,6 +22,8 @@ export type PointTuple = [
   memoryFreeMinBytes: number,
   rxMaxBytesPerSecond: number | null,
   samples: number,
+  cpuUsedMillis?: number | null,
+  memoryUsedBytes?: number | null,
 ];
 
 /**
@@ -63,6 +67,8 @@ export function toTuple(p: HistoryPoint): PointTuple {
     p.memoryFreeMinBytes,
     p.rxMaxBytesPerSecond,
     p.samples,
+    p.cpuUsedMillis,
+    p.memoryUsedBytes,
   ];
 }
 
@@ -77,5 +83,7 @@ export function fromTuple(day: string, t: PointTuple): HistoryPoint {
     memoryFreeMinBytes: t[5],
     rxMaxBytesPerSecond: t[6],
     samples: t[7],
+    cpuUsedMillis: t[8] ?? null,
+    memoryUsedBytes: t[9] ?? null,
   };
 }

@@ -12,6 +12,14 @@ export const LatestFiguresView = z
       .nullable()
       .describe("Σ of the nodes' network receive rates; null when no node measured it"),
     readyNodes: z.number(),
+    cpuUsedMillis: z
+      .number()
+      .nullable()
+      .describe("Σ over Ready nodes of CPU in use; null when no node measured it"),
+    memoryUsedBytes: z
+      .number()
+      .nullable()
+      .describe("Σ over Ready nodes of memory in use; null when no node measured it"),
   })
   .meta({ id: "LatestFigures" });
 
@@ -26,6 +34,8 @@ export function toLatestFiguresView(f: LatestFigures): LatestFiguresView {
     memoryFreeBytes: f.memoryFreeBytes,
     rxBytesPerSecond: f.rxBytesPerSecond,
     readyNodes: f.readyNodes,
+    cpuUsedMillis: f.cpuUsedMillis,
+    memoryUsedBytes: f.memoryUsedBytes,
   };
 }
 
@@ -48,6 +58,8 @@ const HistoryPointView = z
     memoryFreeMinBytes: z.number(),
     rxMaxBytesPerSecond: z.number().nullable(),
     samples: z.number().describe("reports folded into the point"),
+    cpuUsedMillis: z.number().nullable().describe("mean CPU in use; null when never measured"),
+    memoryUsedBytes: z.number().nullable().describe("mean memory in use; null when never measured"),
   })
   .meta({ id: "HistoryPoint" });
 

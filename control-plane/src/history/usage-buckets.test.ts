@@ -1,9 +1,10 @@
-import type { NodeReport } from "@smart-orchestrator/shared";
+import type { Node, NodeReport } from "@smart-orchestrator/shared";
 import test from "ava";
 import { clusterFigures, nodeRxBytesPerSecond } from "./cluster-figures.js";
 import { bucketMs, bucketStart, UsageBuckets } from "./usage-buckets.js";
 
 const t0 = Date.parse("2026-03-01T10:00:00Z");
+const noUse = { cpuUsedMillis: null, memoryUsedBytes: null };
 
 function node(name: string, o: { ready?: boolean; cpuReq?: number; rx?: number } = {}) {
   return {
@@ -24,7 +25,7 @@ function node(name: string, o: { ready?: boolean; cpuReq?: number; rx?: number }
   };
 }
 
-const report = (...nodes: ReturnType<typeof node>[]): NodeReport => ({ observedAtMs: 0, nodes });
+const report = (...nodes: Node[]): NodeReport => ({ observedAtMs: 0, nodes });
 
 test("free capacity sums Ready nodes only, never below zero per node", (t) => {
   const f = clusterFigures(
@@ -35,7 +36,21 @@ test("free capacity sums Ready nodes only, never below zero per node", (t) => {
     memoryFreeBytes: 6000,
     rxBytesPerSecond: null,
     readyNodes: 2,
+    cpuUsedMillis: null,
+    memoryUsedBytes: null,
   });
+});
+
+test("used CPU and memory sum the Ready nodes that measured them, null when none did", (t) => {
+  const used = (name: string, cpu: number, mem: number, ready = true) => ({
+    ...node(name, { ready }),
+    usage: { cpuMillis: cpu, memoryBytes: mem, unavailable: {} },
+  });
+  const f = clusterFigures(
+    report(used("a", 300, 1000), used("b", 200, 500), used("c", 999, 999, false), node("d")),
+  );
+  t.is(f.cpuUsedMillis, 500);
+  t.is(f.memoryUsedBytes, 1500);
 });
 
 test("rx is null when no node measured it, and sums the nodes that did (NotReady included)", (t) => {
@@ -55,6 +70,8 @@ test("reports within 5 minutes fold into one point that closes when the next buc
     memoryFreeBytes: cpu * 10,
     rxBytesPerSecond: rx,
     readyNodes: 1,
+    cpuUsedMillis: rx === null ? null : cpu / 10,
+    memoryUsedBytes: rx === null ? null : cpu,
   });
   t.is(b.add("c1", f(100, 10), t0), undefined);
   t.is(b.add("c1", f(300, null), t0 + 10_000), undefined);
@@ -69,13 +86,22 @@ test("reports within 5 minutes fold into one point that closes when the next buc
     memoryFreeMinBytes: 1000,
     rxMaxBytesPerSecond: 30,
     samples: 3,
+    // Usage means count only the samples that measured it (100 and 200 here).
+    cpuUsedMillis: 15,
+    memoryUsedBytes: 150,
   });
   t.like(b.latest("c1"), { cpuFreeMillis: 999, at: t0 + bucketMs });
 });
 
 test("a bucket with no rate keeps rx null, not zero", (t) => {
   const b = new UsageBuckets();
-  const f = { cpuFreeMillis: 1, memoryFreeBytes: 1, rxBytesPerSecond: null, readyNodes: 1 };
+  const f = {
+    cpuFreeMillis: 1,
+    memoryFreeBytes: 1,
+    rxBytesPerSecond: null,
+    readyNodes: 1,
+    ...noUse,
+  };
   b.add("c1", f, t0);
   const closed = b.add("c1", f, t0 + bucketMs);
   t.is(closed?.rxBytesPerSecond, null);
@@ -84,7 +110,13 @@ test("a bucket with no rate keeps rx null, not zero", (t) => {
 
 test("closeDue closes the buckets of silent clusters once their end has passed", (t) => {
   const b = new UsageBuckets();
-  const f = { cpuFreeMillis: 5, memoryFreeBytes: 5, rxBytesPerSecond: null, readyNodes: 1 };
+  const f = {
+    cpuFreeMillis: 5,
+    memoryFreeBytes: 5,
+    rxBytesPerSecond: null,
+    readyNodes: 1,
+    ...noUse,
+  };
   b.add("quiet", f, t0 + 1000);
   b.add("busy", f, t0 + 2000);
   t.deepEqual(b.closeDue(t0 + bucketMs - 1), []);
@@ -102,7 +134,13 @@ test("closeDue closes the buckets of silent clusters once their end has passed",
 
 test("a clock stepping back keeps filling the open bucket", (t) => {
   const b = new UsageBuckets();
-  const f = { cpuFreeMillis: 5, memoryFreeBytes: 5, rxBytesPerSecond: null, readyNodes: 1 };
+  const f = {
+    cpuFreeMillis: 5,
+    memoryFreeBytes: 5,
+    rxBytesPerSecond: null,
+    readyNodes: 1,
+    ...noUse,
+  };
   b.add("c", f, t0 + bucketMs);
   t.is(b.add("c", f, t0), undefined);
   t.is(b.add("c", f, t0 + 2 * bucketMs)?.samples, 2);

@@ -19,6 +19,10 @@ export interface HistoryPoint {
   readonly rxMaxBytesPerSecond: number | null;
   /** Reports aggregated into the point. */
   readonly samples: number;
+  /** Mean CPU in use over the samples that measured it; null when none did (and in points stored before it was kept). */
+  readonly cpuUsedMillis: number | null;
+  /** Mean memory in use over the samples that measured it; null when none did. */
+  readonly memoryUsedBytes: number | null;
 }
 
 /** The newest figures of a cluster and when they arrived. */
@@ -44,6 +48,10 @@ class Accumulator {
   cpuMin = 0;
   memMin = 0;
   rxMax = 0;
+  cpuUsedSum = 0;
+  cpuUsedN = 0;
+  memUsedSum = 0;
+  memUsedN = 0;
   latest: LatestFigures;
 
   constructor(latest: LatestFigures) {
@@ -61,6 +69,14 @@ class Accumulator {
       this.rxN++;
       this.rxSum += f.rxBytesPerSecond;
     }
+    if (f.cpuUsedMillis !== null) {
+      this.cpuUsedSum += f.cpuUsedMillis;
+      this.cpuUsedN++;
+    }
+    if (f.memoryUsedBytes !== null) {
+      this.memUsedSum += f.memoryUsedBytes;
+      this.memUsedN++;
+    }
   }
 
   close(): HistoryPoint {
@@ -73,9 +89,12 @@ class Accumulator {
       memoryFreeMinBytes: this.memMin,
       rxMaxBytesPerSecond: this.rxN ? Math.round(this.rxMax) : null,
       samples: this.n,
+      cpuUsedMillis: this.cpuUsedN ? Math.round(this.cpuUsedSum / this.cpuUsedN) : null,
+      memoryUsedBytes: this.memUsedN ? Math.round(this.memUsedSum / this.memUsedN) : null,
     };
     this.start = -1;
     this.n = this.cpuSum = this.memSum = this.rxSum = this.rxN = 0;
+    this.cpuUsedSum = this.cpuUsedN = this.memUsedSum = this.memUsedN = 0;
     return p;
   }
 }

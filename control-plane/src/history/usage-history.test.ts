@@ -138,6 +138,19 @@ test("written points survive a restart; the open bucket is lost, by design", asy
   );
 });
 
+test("points stored before usage was kept read back with null usage", async (t) => {
+  const h = await setup();
+  const day = new Date(t0).toISOString().slice(0, 10);
+  await h.docs.insert({
+    _id: `${day}/old`,
+    clusterId: "old",
+    day,
+    points: [[0, 5, 6, 7, 1, 2, 8, 3]],
+  });
+  const [p] = await new HistoryStore(h.docs).read("old", Date.parse(`${day}T00:00:00Z`), t0 + 1);
+  t.like(p, { cpuFreeMillis: 5, samples: 3, cpuUsedMillis: null, memoryUsedBytes: null });
+});
+
 test("the same bucket written twice is replaced, not duplicated", async (t) => {
   const h = await setup();
   const store = new HistoryStore(h.docs);
@@ -150,6 +163,8 @@ test("the same bucket written twice is replaced, not duplicated", async (t) => {
     memoryFreeMinBytes: 1,
     rxMaxBytesPerSecond: null,
     samples: 1,
+    cpuUsedMillis: null,
+    memoryUsedBytes: null,
   };
   await store.write("c1", p);
   await store.write("c1", { ...p, at: t0 - bucketMs });
@@ -176,6 +191,8 @@ test("history is bounded: reads stop at 14 days and whole days past it are prune
     memoryFreeMinBytes: 1,
     rxMaxBytesPerSecond: 1,
     samples: 1,
+    cpuUsedMillis: 1,
+    memoryUsedBytes: 1,
   });
   // One point every 6 hours for 20 days, for two clusters.
   for (let at = t0 - 20 * dayMs; at < t0; at += 6 * 3600_000) {

@@ -17,6 +17,8 @@ export interface UsageHistoryDeps {
   readonly log: Logger;
   /** Store writes per event-loop turn before yielding, so a bucket boundary at 10k clusters does not stall the hub. */
   readonly writesPerTurn?: number;
+  /** Called after each closed point is stored (forecasts are recomputed then, not at decision time). */
+  readonly onPointStored?: (clusterId: string, point: HistoryPoint) => void;
 }
 
 /**
@@ -143,6 +145,7 @@ export class UsageHistory {
       for (const item of batch) {
         try {
           await this.#d.store.write(item.clusterId, item.point);
+          this.#d.onPointStored?.(item.clusterId, item.point);
         } catch (err) {
           this.failedWrites++;
           this.#d.log.error({ err, clusterId: item.clusterId }, "could not write a history point");

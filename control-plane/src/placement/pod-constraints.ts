@@ -29,6 +29,8 @@ export interface Toleration {
 /** The node constraints of one pod template. */
 export interface PodConstraints {
   readonly nodeSelector: Readonly<Record<string, string>>;
+  /** The node selector as pairs, read once rather than enumerated for every node. */
+  readonly selectorPairs: readonly (readonly [string, string])[];
   /** Terms ORed together; empty means no required affinity. */
   readonly affinityTerms: readonly NodeSelectorTerm[];
   readonly tolerations: readonly Toleration[];
@@ -61,7 +63,7 @@ export function readConstraints(podSpec: Obj): PodConstraints {
       effect: str(o.effect),
     };
   });
-  return { nodeSelector, affinityTerms, tolerations };
+  return { nodeSelector, selectorPairs: Object.entries(nodeSelector), affinityTerms, tolerations };
 }
 
 /** A node's labels with `kubernetes.io/arch` filled from the report when the label is missing. */
@@ -74,23 +76,42 @@ function labelOf(node: Node, key: string): string | undefined {
 
 /**
  * Why a pod with these constraints cannot run on `node`, or undefined when it
- * can (resources aside). Reasons are short and name the failing rule.
+ * can (resources aside). Reasons are short and name the failing rule. With
+ * `explain` false the reason is only {@link ineligible}, which spares building
+ * strings when a decision needs only the yes or no.
  */
-export function nodeIneligibility(node: Node, c: PodConstraints): string | undefined {
+export function nodeIneligibility(
+  node: Node,
+  c: PodConstraints,
+  explain = true,
+): string | undefined {
+  // Plain loops: this runs for every node of every cluster in a decision.
   if (!node.ready) return "not Ready";
-  for (const [k, v] of Object.entries(c.nodeSelector)) {
+  for (let i = 0; i < c.selectorPairs.length; i++) {
+    const [k, v] = c.selectorPairs[i] as readonly [string, string];
     const has = labelOf(node, k);
-    if (has !== v)
-      return `node selector ${k}=${v} not matched (node has ${has ?? "no such label"})`;
+    if (has === v) continue;
+    return explain
+      ? `node selector ${k}=${v} not matched (node has ${has ?? "no such label"})`
+      : ineligible;
   }
-  if (c.affinityTerms.length && !c.affinityTerms.some((t) => termMatches(node, t))) {
-    return `required node affinity not matched${archHint(node, c)}`;
+  if (c.affinityTerms.length) {
+    let any = false;
+    for (const t of c.affinityTerms) if (termMatches(node, t)) any = true;
+    if (!any)
+      return explain ? `required node affinity not matched${archHint(node, c)}` : ineligible;
   }
-  const taint = node.taints.find((t) => !tolerated(t, c.tolerations));
-  if (taint)
-    return `taint ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect} not tolerated`;
+  for (const taint of node.taints) {
+    if (tolerated(taint, c.tolerations)) continue;
+    return explain
+      ? `taint ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect} not tolerated`
+      : ineligible;
+  }
   return undefined;
 }
+
+/** The reason {@link nodeIneligibility} gives when not asked to explain. */
+export const ineligible = "ineligible";
 
 function archHint(node: Node, c: PodConstraints): string {
   const mentions = c.affinityTerms.some((t) => t.matchExpressions.some((r) => r.key === archLabel));

@@ -81,7 +81,6 @@ export interface SchedulerDeps {
 
 interface Fitting extends Rankable {
   readonly cluster: CandidateCluster;
-  readonly allocation: ReadonlyMap<string, Room>;
   readonly forecast?: ClusterForecast;
 }
 
@@ -117,9 +116,13 @@ export class Scheduler {
     demand: WorkloadDemand,
     options: DecideOptions,
   ): PlacementDecision {
-    const { decision, allocation } = this.#decide(clusters, demand, options);
-    if (!decision.chosen || !allocation) throw noFitError(decision);
-    this.#d.reservations.hold(holdId, decision.chosen.clusterId, allocation, this.#d.now());
+    const { decision, chosen } = this.#decide(clusters, demand, options);
+    if (!chosen?.nodes) throw noFitError(decision);
+    // Only the chosen cluster needs the per-node share, so only it is fitted again to get it.
+    const now = this.#d.now();
+    const fit = fitCluster(chosen.nodes, demand, this.#d.reservations.heldOn(chosen.id, now), true);
+    if (fit.fits && fit.allocation)
+      this.#d.reservations.hold(holdId, chosen.id, fit.allocation, now);
     return decision;
   }
 
@@ -127,7 +130,7 @@ export class Scheduler {
     clusters: readonly CandidateCluster[],
     demand: WorkloadDemand,
     options: DecideOptions,
-  ): { decision: PlacementDecision; allocation?: ReadonlyMap<string, Room> } {
+  ): { decision: PlacementDecision; chosen?: CandidateCluster } {
     const now = this.#d.now();
     const rejected: CandidateExplanation[] = [];
     const edge: Fitting[] = [];
@@ -147,15 +150,16 @@ export class Scheduler {
         continue;
       }
       const traffic = forecast ? forecast.rxMeanBytesPerSecond : c.rxBytesPerSecond;
-      const f: Fitting = {
-        cluster: c,
-        clusterId: c.id,
-        name: c.name,
-        maxReplicas: fit.maxReplicas,
-        traffic,
-        allocation: fit.allocation,
-        ...(forecast ? { forecast } : {}),
-      };
+      const f: Fitting = forecast
+        ? {
+            cluster: c,
+            clusterId: c.id,
+            name: c.name,
+            maxReplicas: fit.maxReplicas,
+            traffic,
+            forecast,
+          }
+        : { cluster: c, clusterId: c.id, name: c.name, maxReplicas: fit.maxReplicas, traffic };
       (c.cloud ? cloud : edge).push(f);
     }
     const ranked = edge.length ? edge : cloud;
@@ -165,16 +169,19 @@ export class Scheduler {
     const order = [...edge, ...cloud];
     const chosen = order[0];
     rejected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const candidates: CandidateExplanation[] = order.map((f, i) => ({
-      clusterId: f.clusterId,
-      name: f.name,
-      cloud: f.cluster.cloud,
-      outcome: i === 0 ? "chosen" : "fits",
-      maxReplicas: f.maxReplicas,
-      score: ranking.score(f),
-      rank: i + 1,
-      ...(f.forecast ? { forecast: f.forecast } : {}),
-    }));
+    const candidates: CandidateExplanation[] = order.map((f, i) => {
+      const score = ranking.score(f);
+      return {
+        clusterId: f.clusterId,
+        name: f.name,
+        cloud: f.cluster.cloud,
+        outcome: i === 0 ? "chosen" : "fits",
+        maxReplicas: f.maxReplicas,
+        ...(score !== undefined ? { score } : {}),
+        rank: i + 1,
+        ...(f.forecast ? { forecast: f.forecast } : {}),
+      };
+    });
     const decision: PlacementDecision = {
       policy: options.policy,
       order: ranking.order,
@@ -185,7 +192,7 @@ export class Scheduler {
       cloudFallback: !edge.length && !!chosen,
       candidates: [...candidates, ...rejected],
     };
-    return chosen ? { decision, allocation: chosen.allocation } : { decision };
+    return chosen ? { decision, chosen: chosen.cluster } : { decision };
   }
 
   #fit(
@@ -228,12 +235,8 @@ function withForecast(
   }
   cpu -= f.cpuUsedP90Millis;
   mem -= f.memoryUsedP90Bytes;
-  let needCpu = 0;
-  let needMem = 0;
-  for (const a of fit.allocation.values()) {
-    needCpu += a.cpuMillis;
-    needMem += a.memoryBytes;
-  }
+  const needCpu = fit.needCpuMillis;
+  const needMem = fit.needMemoryBytes;
   const hours = Math.round((f.horizonMs / 3_600_000) * 10) / 10;
   if (needCpu > cpu || needMem > mem) {
     const what =

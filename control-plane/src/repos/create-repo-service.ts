@@ -19,6 +19,8 @@ export interface CreateRepoServiceOptions {
   /** The control plane's data folder; downloads in progress go to `<dataDir>/tmp`. */
   readonly dataDir: string;
   readonly limits?: Partial<RepoLimits>;
+  /** `SO_REPO_ALLOW_LINK_LOCAL`: downloads may reach link-local and metadata addresses. */
+  readonly allowLinkLocal?: boolean;
 }
 
 /** Opens the repository collections and builds the service, so the composition root stays short. */
@@ -36,5 +38,6 @@ export async function createRepoService(options: CreateRepoServiceOptions): Prom
     log: options.log.child({ component: "repos" }),
     workDir: join(options.dataDir, "tmp"),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.allowLinkLocal ? { allowLinkLocal: true } : {}),
   });
 }

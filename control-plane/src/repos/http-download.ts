@@ -1,5 +1,7 @@
 import { open, rm } from "node:fs/promises";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { forbiddenAddressCode, type Resolve } from "./address-guard.js";
+import { type HttpGetResult, httpGet } from "./http-get.js";
 
 /** Basic-auth credentials for a repository. */
 export interface BasicAuth {
@@ -19,6 +21,10 @@ export interface DownloadOptions {
   readonly what: string;
   /** The request field errors point at, e.g. "url". */
   readonly field?: string;
+  /** Dial link-local and metadata addresses too (`SO_REPO_ALLOW_LINK_LOCAL`); refused by default. */
+  readonly allowLinkLocal?: boolean;
+  /** How host names are resolved; tests inject a fake. */
+  readonly resolve?: Resolve;
 }
 
 /** Result of {@link downloadToFile}. */
@@ -34,9 +40,10 @@ export type DownloadResult =
 /**
  * GETs `url` into `file`, following redirects, with a size limit enforced
  * while streaming (a server can lie in Content-Length or gzip a bomb) and an
- * overall timeout. A 304 leaves `file` untouched. Every failure is an
- * `invalid_argument` AppError that says what went wrong in words an operator
- * can act on; the partial file is removed.
+ * overall timeout. Link-local and metadata addresses are refused on every
+ * hop unless `allowLinkLocal` (see {@link httpGet}). A 304 leaves `file`
+ * untouched. Every failure is an `invalid_argument` AppError that says what
+ * went wrong in words an operator can act on; the partial file is removed.
  */
 export async function downloadToFile(
   url: string,
@@ -61,24 +68,30 @@ export async function downloadToFile(
     headers.authorization = `Basic ${token}`;
   }
   const signal = AbortSignal.timeout(options.timeoutMs);
-  let res: Response;
+  const reason = (err: unknown) =>
+    signal.aborted ? timeoutReason(options.timeoutMs) : networkReason(err);
+  let res: HttpGetResult;
   try {
-    res = await fetch(url, { headers, redirect: "follow", signal });
+    res = await httpGet(url, {
+      headers,
+      signal,
+      ...(options.allowLinkLocal ? { allowLinkLocal: true } : {}),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
   } catch (err) {
-    throw fail(networkReason(err, options.timeoutMs), err);
+    throw fail(reason(err), err);
   }
   if (res.status === 304) {
-    await res.body?.cancel();
+    res.body.destroy();
     return { status: "not-modified" };
   }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
+  if (res.status < 200 || res.status > 299) {
+    res.body.destroy();
     throw fail(httpReason(res.status, !!options.auth));
   }
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  const encoded = !!res.headers.get("content-encoding");
-  if (!encoded && declared > options.maxBytes) {
-    await res.body?.cancel().catch(() => {});
+  const declared = Number(res.headers["content-length"] ?? Number.NaN);
+  if (!res.encoded && declared > options.maxBytes) {
+    res.body.destroy();
     throw fail(
       `larger than the limit of ${formatBytes(options.maxBytes)} (${formatBytes(declared)})`,
     );
@@ -86,24 +99,26 @@ export async function downloadToFile(
   const fh = await open(file, "w");
   let bytes = 0;
   try {
-    if (res.body) {
-      for await (const chunk of res.body) {
-        bytes += chunk.byteLength;
-        if (bytes > options.maxBytes) {
-          throw fail(`larger than the limit of ${formatBytes(options.maxBytes)}`);
-        }
-        await fh.write(chunk);
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      bytes += chunk.byteLength;
+      if (bytes > options.maxBytes) {
+        throw fail(`larger than the limit of ${formatBytes(options.maxBytes)}`);
       }
+      await fh.write(chunk);
+    }
+    if (!res.encoded && Number.isFinite(declared) && bytes < declared) {
+      throw fail(`the download was cut off (${bytes} of ${declared} bytes)`);
     }
   } catch (err) {
+    res.body.destroy();
     await fh.close();
     await rm(file, { force: true });
     if (err instanceof AppError) throw err;
-    throw fail(`the download was cut off (${networkReason(err, options.timeoutMs)})`, err);
+    throw fail(`the download was cut off (${reason(err)})`, err);
   }
   await fh.close();
-  const etag = res.headers.get("etag") ?? undefined;
-  const lastModified = res.headers.get("last-modified") ?? undefined;
+  const etag = res.headers.etag;
+  const lastModified = res.headers["last-modified"];
   return {
     status: "ok",
     bytes,
@@ -122,17 +137,19 @@ function httpReason(status: number, withAuth: boolean): string {
   return `the server answered HTTP ${status}`;
 }
 
-function networkReason(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === "TimeoutError" || e?.name === "AbortError") {
-    return `no answer within ${Math.round(timeoutMs / 1000)} s`;
-  }
-  const code = e?.cause?.code;
+function timeoutReason(timeoutMs: number): string {
+  return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+}
+
+function networkReason(err: unknown): string {
+  const e = err as { message?: string; code?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  if (code === forbiddenAddressCode) return e.message ?? "a forbidden address";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "the host name does not resolve";
   if (code === "ECONNREFUSED") return "connection refused (unreachable)";
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "the connection was reset";
-  if (/redirect/i.test(e?.cause?.message ?? e?.message ?? "")) return "too many redirects";
-  return `unreachable (${e?.cause?.message ?? e?.message ?? String(err)})`;
+  if (code === "ECONNRESET" || code === "EPIPE") return "the connection was reset";
+  if (/redirect/i.test(e?.message ?? "")) return e?.message ?? "too many redirects";
+  return `unreachable (${e?.message ?? String(err)})`;
 }
 
 /** `12.5 MiB`-style size for messages. */

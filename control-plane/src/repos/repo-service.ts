@@ -45,6 +45,8 @@ export interface RepoServiceDeps {
   /** Folder for downloads in progress (created on demand). */
   readonly workDir: string;
   readonly limits?: Partial<RepoLimits>;
+  /** Let index and chart downloads reach link-local and metadata addresses (refused by default). */
+  readonly allowLinkLocal?: boolean;
 }
 
 /** A chart version resolved in a repository's index, with what it takes to download it. */
@@ -57,6 +59,8 @@ export interface ResolvedChart {
   readonly archiveUrl: string;
   /** Set only when the archive lives on the repository's own origin, as Helm does. */
   readonly auth?: BasicAuth;
+  /** The archive may be fetched from a link-local or metadata address (operator opt-in). */
+  readonly allowLinkLocal?: boolean;
 }
 
 /**
@@ -198,6 +202,7 @@ export class RepoService {
       version: picked,
       archiveUrl,
       ...(auth && sameOrigin ? { auth } : {}),
+      ...(this.#d.allowLinkLocal ? { allowLinkLocal: true } : {}),
     };
   }
 
@@ -278,6 +283,7 @@ export class RepoService {
         maxBytes: this.#limits.maxIndexBytes,
         timeoutMs: this.#limits.fetchTimeoutMs,
         what: "index",
+        ...(this.#d.allowLinkLocal ? { allowLinkLocal: true } : {}),
       });
       if (got.status === "not-modified") return got;
       let parsed: Awaited<ReturnType<typeof parseIndexFile>>;

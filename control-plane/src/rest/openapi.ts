@@ -41,6 +41,13 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknow
       description: h.description,
       schema: schemaOf(h.schema, "input"),
     }));
+    const query = (route.query ?? []).map((q) => ({
+      name: q.name,
+      in: "query",
+      required: false,
+      description: q.description,
+      schema: schemaOf(q.schema, "input"),
+    }));
     const responses: Record<string, unknown> = {};
     for (const [status, spec] of Object.entries(route.responses)) {
       const mediaType = spec.mediaType ?? "application/json";
@@ -61,7 +68,9 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Record<string, unknow
       summary: route.summary,
       tags: [route.tag],
       ...(route.public ? { security: [] } : {}),
-      ...(params.length || headers.length ? { parameters: [...params, ...headers] } : {}),
+      ...(params.length || headers.length || query.length
+        ? { parameters: [...params, ...query, ...headers] }
+        : {}),
       ...(route.body
         ? {
             requestBody: {

@@ -10,7 +10,7 @@ export interface ResponseSpec {
   readonly mediaType?: string;
 }
 
-/** A documented request header. */
+/** A documented request header or query parameter. */
 export interface HeaderSpec {
   readonly name: string;
   readonly description: string;
@@ -34,6 +34,8 @@ export interface Route<S extends z.ZodType | undefined = z.ZodType | undefined> 
   /** Request body schema; the body is required when set. */
   readonly body?: S;
   readonly headers?: readonly HeaderSpec[];
+  /** Query parameters, for the OpenAPI document; the handler parses them. */
+  readonly query?: readonly HeaderSpec[];
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Sets `ctx.status` and `ctx.body`. `body` is the validated request body. */
   handle(ctx: Context, body: S extends z.ZodType ? z.output<S> : undefined): Promise<void>;

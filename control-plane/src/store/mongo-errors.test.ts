@@ -6,6 +6,7 @@ import {
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -24,6 +25,7 @@ test("outages map to unavailable (503)", (t) => {
     ["network timeout", new MongoNetworkTimeoutError("timed out")],
     ["not connected", new MongoNotConnectedError("Client must be connected")],
     ["topology closed", new MongoTopologyClosedError()],
+    ["timeoutMS from the URI", new MongoOperationTimeoutError("Timed out")],
     ["client closed", new MongoClientClosedError()],
     ["not primary", new MongoServerError({ code: 10107, errmsg: "not primary" })],
     ["stepped down", new MongoServerError({ code: 189, errmsg: "stepped down" })],
@@ -91,8 +93,18 @@ test("duplicate keys name the field from keyPattern, not from the message", (t) 
 });
 
 test("a document over 16 MiB is payload_too_large", (t) => {
-  const err = new MongoServerError({ code: 10334, errmsg: "object to insert too large" });
-  const mapped = mapMongoError(err, "repo_indexes", "r1");
-  t.is(codeOf(mapped), "payload_too_large");
-  t.regex((mapped as Error).message, /repo_indexes\/r1 exceeds MongoDB's 16 MiB/);
+  for (const err of [
+    new MongoServerError({ code: 10334, errmsg: "BSONObj size: 16777300 is invalid" }),
+    new MongoServerError({
+      code: 2,
+      errmsg: "object to insert too large. size in bytes: 16777300",
+    }),
+    new MongoServerError({ code: 17419, errmsg: "Resulting document after update is larger" }),
+  ]) {
+    const mapped = mapMongoError(err, "repo_indexes", "r1");
+    t.is(codeOf(mapped), "payload_too_large", err.message);
+    t.regex((mapped as Error).message, /repo_indexes\/r1 exceeds MongoDB's 16 MiB/);
+  }
+  const badValue = new MongoServerError({ code: 2, errmsg: "unknown operator" });
+  t.is(mapMongoError(badValue, "things", "a"), badValue);
 });

@@ -4,6 +4,7 @@ import {
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerClosedError,
   MongoServerError,
   MongoServerSelectionError,
@@ -50,6 +51,7 @@ export function isMongoOutage(err: unknown): boolean {
     err instanceof MongoServerSelectionError ||
     err instanceof MongoNetworkError ||
     err instanceof MongoNotConnectedError ||
+    err instanceof MongoOperationTimeoutError ||
     err instanceof MongoTopologyClosedError ||
     err instanceof MongoClientClosedError ||
     err instanceof MongoServerClosedError
@@ -91,7 +93,7 @@ export function mapMongoError(err: unknown, collection: string, id?: string): un
       cause: err,
     });
   }
-  if (err instanceof MongoServerError && tooLargeCodes.has(Number(err.code))) {
+  if (err instanceof MongoServerError && isTooLarge(err)) {
     return new AppError(
       ErrorCode.PayloadTooLarge,
       `${collection}/${id ?? "(unknown)"} exceeds MongoDB's 16 MiB document limit`,
@@ -99,6 +101,15 @@ export function mapMongoError(err: unknown, collection: string, id?: string): un
     );
   }
   return err;
+}
+
+/**
+ * Over 16 MiB. mongod reports an oversized insert as BadValue (2) "object to
+ * insert too large", so that one code is told apart by its message.
+ */
+function isTooLarge(err: MongoServerError): boolean {
+  const code = Number(err.code);
+  return tooLargeCodes.has(code) || (code === 2 && /too large/i.test(err.message));
 }
 
 /** The one field of the unique index a duplicate-key error reports, from `keyPattern`. */

@@ -16,13 +16,20 @@ export interface StoredDoc {
 /** A document as handed to {@link Collection.insert}: everything but the version. */
 export type NewDoc<T extends StoredDoc> = Omit<T, "_v">;
 
-/** Top-level fields to match by equality. `null` matches a missing field too. */
+/**
+ * Top-level fields to match by equality. Values must be strings, finite
+ * numbers, booleans or `null` (which matches a missing field); anything else,
+ * and any field name that is not a plain identifier, is `invalid_argument`.
+ */
 export type Filter<T> = { readonly [K in keyof T]?: T[K] | null };
 
 /** A unique index on one top-level field. */
 export interface UniqueIndex {
   readonly field: string;
-  /** When true, documents without the field (or with null) are not indexed. */
+  /**
+   * Documents without the field are never indexed, so any number may lack it
+   * (both backends); kept for callers that state the intent.
+   */
   readonly sparse?: boolean;
 }
 
@@ -35,12 +42,16 @@ export interface CollectionOptions {
 export interface FindOptions<T> {
   /** Sort ascending by this top-level field (ties by `_id`); by `_id` otherwise. */
   readonly sortBy?: keyof T & string;
+  /** At most this many rows; 0 or a negative limit returns none. */
   readonly limit?: number;
 }
 
 /** One named collection of JSON documents. */
 export interface Collection<T extends StoredDoc> {
-  /** Inserts; rejects with `already_exists` on a duplicate `_id` or unique field. */
+  /**
+   * Inserts; rejects with `already_exists` on a duplicate `_id` or unique field.
+   * Top-level `null` and `undefined` fields are not stored (nor returned).
+   */
   insert(doc: NewDoc<T>): Promise<T>;
   /** The document with this id, or undefined. */
   get(id: string): Promise<T | undefined>;

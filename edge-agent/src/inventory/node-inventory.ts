@@ -37,6 +37,10 @@ export interface NodeInventoryOptions {
   readonly host?: HostSampler;
   /** How often usage and host figures are sampled (default 10 s, the report interval). */
   readonly sampleEveryMs?: number;
+  /** Called with each list or watch failure (the managed host reports it as the cluster's status reason). */
+  readonly onError?: (message: string) => void;
+  /** Informer restart backoff (default 1 s doubling to 30 s with full jitter, as the link). */
+  readonly backoff?: () => Backoff;
 }
 
 /**
@@ -56,14 +60,27 @@ export class NodeInventory implements ReportSource {
   #usage = new Map<string, NodeUsage>();
   #hostStats: HostStats | undefined;
   #sampler: NodeJS.Timeout | undefined;
+  /** The last list or watch failure; cleared by a successful list. */
+  lastError: string | undefined;
 
   constructor(options: NodeInventoryOptions) {
     this.#o = options;
     const watch = new Watch(options.kubeConfig);
+    const nodesBackoff = options.backoff?.() ?? new Backoff();
+    const podsBackoff = options.backoff?.() ?? new Backoff();
+    // The backoff starts over only after a list succeeds: ListWatch emits
+    // "connect" before listing, so resetting there retried a broken
+    // kubeconfig about twice a second per informer, forever.
+    const listed = <T>(backoff: Backoff, list: Promise<T>) =>
+      list.then((result) => {
+        backoff.reset();
+        this.lastError = undefined;
+        return result;
+      });
     this.#nodes = new ListWatch<V1Node>(
       "/api/v1/nodes",
       watch,
-      () => options.core.listNode(),
+      () => listed(nodesBackoff, options.core.listNode()),
       false,
     );
     // Terminated pods free their node's resources; the API server filters them out for us.
@@ -71,14 +88,18 @@ export class NodeInventory implements ReportSource {
     this.#pods = new ListWatch<V1Pod>(
       "/api/v1/pods",
       watch,
-      () => options.core.listPodForAllNamespaces({ fieldSelector: terminated }),
+      () =>
+        listed(podsBackoff, options.core.listPodForAllNamespaces({ fieldSelector: terminated })),
       false,
       undefined,
       terminated,
     );
-    for (const informer of [this.#nodes, this.#pods] as ListWatch<never>[]) {
+    for (const [informer, backoff] of [
+      [this.#nodes, nodesBackoff],
+      [this.#pods, podsBackoff],
+    ] as [ListWatch<never>, Backoff][]) {
       informer.on("change", () => this.#schedule());
-      this.#restartOnError(informer);
+      this.#restartOnError(informer, backoff);
     }
   }
 
@@ -184,16 +205,15 @@ export class NodeInventory implements ReportSource {
     for (const listener of this.#listeners) listener();
   }
 
-  #restartOnError(informer: ListWatch<never>): void {
-    const backoff = new Backoff();
-    informer.on("connect", () => backoff.reset());
+  #restartOnError(informer: ListWatch<never>, backoff: Backoff): void {
     informer.on("error", (err) => {
       if (this.#stopped) return;
       const wait = backoff.next();
-      this.#o.log.warn(
-        { err: (err as Error | undefined)?.message, wait },
-        "watch failed; restarting",
-      );
+      const message = (err as Error | undefined)?.message ?? String(err);
+      this.lastError = message;
+      this.#o.onError?.(message);
+      // The wait stays out of the line, so identical failures are rate-limited as one.
+      this.#o.log.warn({ err: message }, "list or watch failed; restarting with backoff");
       setTimeout(() => {
         if (!this.#stopped) informer.start().catch(() => undefined);
       }, wait).unref();

@@ -271,3 +271,55 @@ test("a restart keeps every cluster", async (t) => {
   t.is((await second.api("GET", "/clusters/cloud/find")).body.uid, b.body.uid);
   t.is((await second.api("POST", "/clusters", { body: { name: "a" } })).status, 409);
 });
+
+test("GET /clusters pages with limit and continue; without them the full array, as in the original", async (t) => {
+  const p = await startTestPlane();
+  t.teardown(() => p.close());
+  for (const name of ["c-0", "c-1", "c-2", "c-3", "c-4"]) {
+    t.is((await p.api("POST", "/clusters", { body: { name } })).status, 201);
+  }
+  const all = await p.api("GET", "/clusters");
+  t.is(all.body.length, 5);
+  t.is(all.headers.get("x-continue"), null);
+
+  const first = await p.api("GET", "/clusters?limit=2");
+  t.deepEqual(
+    first.body.map((c: { name: string }) => c.name),
+    ["c-0", "c-1"],
+  );
+  const token = first.headers.get("x-continue") ?? "";
+  t.truthy(token);
+  t.is(first.headers.get("link"), `</clusters?limit=2&continue=${token}>; rel="next"`);
+  // Changes between pages: one seen cluster goes, one arrives ahead of the cursor.
+  await p.api("DELETE", `/clusters/${first.body[0].uid}`);
+  await p.api("POST", "/clusters", { body: { name: "c-25" } });
+  const names: string[] = [];
+  let next: string | null = token;
+  while (next) {
+    const page = await p.api("GET", `/clusters?limit=2&continue=${encodeURIComponent(next)}`);
+    t.is(page.status, 200);
+    t.true(page.body.length <= 2);
+    names.push(...page.body.map((c: { name: string }) => c.name));
+    next = page.headers.get("x-continue");
+  }
+  t.deepEqual(names, ["c-2", "c-25", "c-3", "c-4"], "no repeat, no skip, and no empty last page");
+
+  const rest = await p.api("GET", `/clusters?continue=${encodeURIComponent(token)}`);
+  t.is(rest.body.length, 4, "continue without limit gives the rest");
+
+  for (const [query, field] of [
+    ["limit=0", "limit"],
+    ["limit=abc", "limit"],
+    ["limit=1001", "limit"],
+    ["limit=2&continue=bm90LW91cnM", "continue"],
+  ]) {
+    const bad = await p.api("GET", `/clusters?${query}`);
+    t.is(bad.status, 400, query);
+    t.is(bad.body.errors[0].field, field, query);
+  }
+  const doc = (await p.api("GET", "/api-export")).body;
+  const params = doc.paths["/clusters"].get.parameters.map(
+    (q: { name: string; in: string }) => `${q.in}:${q.name}`,
+  );
+  t.deepEqual(params, ["query:limit", "query:continue"]);
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ContinueToken, maxClusterPage, PageLimit } from "../../clusters/cluster-page.js";
 import {
   ClusterView,
   CreateClusterBody,
@@ -19,6 +20,10 @@ export interface ClusterRoutesDeps {
 }
 
 const tag = "clusters";
+const ListClustersQuery = z.object({
+  limit: PageLimit.optional(),
+  continue: ContinueToken.optional(),
+});
 const NodeList = z.array(z.looseObject({ name: z.string() })).meta({ id: "NodeList" });
 
 /** `/clusters` routes, as in the original enabler plus join tokens. */
@@ -30,9 +35,38 @@ export function clusterRoutes({ clusters, liveNodes }: ClusterRoutesDeps): AnyRo
       operationId: "listClusters",
       summary: "List clusters",
       tag,
-      responses: { 200: { description: "All clusters", schema: z.array(ClusterView) } },
+      query: [
+        {
+          name: "limit",
+          description: `page size (1-${maxClusterPage}); without it every cluster comes at once, as in the original API`,
+          schema: PageLimit,
+        },
+        {
+          name: "continue",
+          description: "opaque token from the previous page's `x-continue` header",
+          schema: ContinueToken,
+        },
+      ],
+      responses: {
+        200: {
+          description:
+            "Clusters by name: all of them, or one page with `limit`; when more follow, the `x-continue` header holds the token for the next page and `Link` its URL (rel=next)",
+          schema: z.array(ClusterView),
+        },
+      },
       async handle(ctx) {
-        ctx.body = await clusters.list();
+        const query = parseWith(ListClustersQuery, { ...ctx.query }, "query");
+        if (query.limit === undefined && query.continue === undefined) {
+          ctx.body = await clusters.list();
+          return;
+        }
+        const page = await clusters.listPage(query);
+        if (page.continue) {
+          ctx.set("x-continue", page.continue);
+          const limit = query.limit === undefined ? "" : `limit=${query.limit}&`;
+          ctx.set("link", `</clusters?${limit}continue=${page.continue}>; rel="next"`);
+        }
+        ctx.body = page.items;
       },
     }),
     defineRoute({

@@ -1,9 +1,11 @@
+import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import type { InstallScript } from "../../install/install-script.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 
 /** What the install routes need. */
 export interface InstallRoutesDeps {
-  readonly script: InstallScript;
+  /** The installer as served now (it carries the public URL, settled once listening). */
+  readonly script: () => InstallScript;
 }
 
 /**
@@ -11,7 +13,7 @@ export interface InstallRoutesDeps {
  * that has no API token. The script holds no secret (the join token is an
  * argument), and the one-liner checks its sha256 before running it.
  */
-export function installRoutes({ script }: InstallRoutesDeps): AnyRoute[] {
+export function installRoutes({ script: current }: InstallRoutesDeps): AnyRoute[] {
   return [
     defineRoute({
       method: "get",
@@ -24,10 +26,35 @@ export function installRoutes({ script }: InstallRoutesDeps): AnyRoute[] {
         200: { description: "The installer script", mediaType: "text/x-shellscript" },
       },
       async handle(ctx) {
+        const script = current();
         ctx.type = "text/x-shellscript; charset=utf-8";
         ctx.set("x-content-sha256", script.sha256);
         ctx.set("cache-control", "no-cache");
         ctx.body = script.body;
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/install/edge-agent.mjs",
+      operationId: "installAgentBundle",
+      summary: "The agent bundle host mode installs; the served installer pins its sha256",
+      tag: "install",
+      public: true,
+      responses: {
+        200: { description: "The bundled agent (one ES module)", mediaType: "text/javascript" },
+        404: { description: "This control plane has no agent bundle (npm run build:agent)" },
+      },
+      async handle(ctx) {
+        const script = current();
+        if (!script.bundle) {
+          throw new AppError(
+            ErrorCode.NotFound,
+            "this control plane has no agent bundle; run npm run build:agent beside it",
+          );
+        }
+        ctx.type = "text/javascript; charset=utf-8";
+        ctx.set("cache-control", "no-cache");
+        ctx.body = script.bundle;
       },
     }),
   ];

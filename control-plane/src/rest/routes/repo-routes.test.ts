@@ -132,6 +132,8 @@ test("bad repositories get a clear 400, store nothing, and the process stays hea
     ["not a url", "url", /absolute http\(s\) URL/],
     ["ftp://example.org/charts", "url", /http or https/],
     ["http://user:pw@127.0.0.1/charts", "url", /must not contain credentials/],
+    ["http://169.254.169.254/latest/meta-data", "url", /link-local address/],
+    ["http://[fd00:ec2::254]/charts", "url", /cloud metadata address/],
     [closedUrl, "url", /unreachable|refused/],
     [`${server.url}/missing`, "url", /HTTP 404/],
     [`${server.url}/html`, "url", /HTML page/],

@@ -65,6 +65,12 @@ export enum FailureKind {
   FAILURE_KIND_API = 6,
   /** FAILURE_KIND_UNSUPPORTED - This agent does not know the command's action (a newer hub). */
   FAILURE_KIND_UNSUPPORTED = 7,
+  /**
+   * FAILURE_KIND_OBJECT_FAILED - An object failed in a way that waiting cannot fix: a Job failed, a
+   * Deployment passed its progress deadline, a CRD's names were refused.
+   * The ObjectStatus entries say which and why.
+   */
+  FAILURE_KIND_OBJECT_FAILED = 8,
   UNRECOGNIZED = -1,
 }
 
