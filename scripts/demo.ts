@@ -290,7 +290,30 @@ if (podinfoSim) {
 }
 line();
 await showPlacement(clusters);
+showJoin();
 line("Ctrl-C stops the demo.");
+
+/**
+ * How to join one more cluster with the printed one-liner, as an operator
+ * would: a fresh simulator whose agent pod runs this repository's agent
+ * (`--run-image`), the real kubectl, and the join line from POST /clusters.
+ */
+function showJoin(): void {
+  const agent = `${process.execPath} --import tsx ${resolve("edge-agent", "src", "main.ts")}`;
+  const kubeconfig = join(kubeconfigRoot, "new-site.yaml");
+  line("Join one more (simulated) cluster with the one-line installer:");
+  line(
+    `  npm run simulator -- --cluster name=new-site,nodes=2,distribution=k3s --kubeconfig ${kubeconfig} \\`,
+  );
+  line(`    --run-image 'ghcr.io/smart-orchestrator/edge-agent=${agent}' &`);
+  line(
+    `  curl -s -X POST ${base}/clusters -H "Authorization: Bearer $SO_ADMIN_TOKEN" -H 'content-type: application/json' -d '{"name":"new-site"}'`,
+  );
+  line(`  # then run the printed "command" with the simulator's kubeconfig and the real kubectl:`);
+  line(`  export KUBECONFIG=${kubeconfig} PATH=${resolve(".tools/bin")}:$PATH`);
+  line("  curl -sfLo so-agent.sh … && echo '…  so-agent.sh' | sha256sum -c - && sh so-agent.sh …");
+  line();
+}
 
 /**
  * `auto: true` under each policy: preview first (nothing deployed), then the
