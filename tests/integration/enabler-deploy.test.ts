@@ -48,10 +48,10 @@ test.serial(
     t.is(enabled.objects.length, 5);
     t.true(enabled.objects.every((o: { ready: boolean }) => o.ready));
     // Pending first only if the loaded machine dropped the session just then; a redial delivers it.
-    t.deepEqual(
-      enabled.moves.map((m: { status: string }) => m.status).slice(-2),
-      ["Deploying", "Enabled"],
-    );
+    t.deepEqual(enabled.moves.map((m: { status: string }) => m.status).slice(-2), [
+      "Deploying",
+      "Enabled",
+    ]);
 
     // Upgrade: the ConfigMap goes (pruned), the Deployment scales to 2.
     const up = await hub.api("POST", `/enabler/upgrade/${id}`, {
