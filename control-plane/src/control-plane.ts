@@ -19,6 +19,7 @@ import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
 import { type InstallScript, loadInstallScript } from "./install/install-script.js";
+import { explainListenError } from "./net/listen-error.js";
 import { createPlacement, type Placement } from "./placement/create-placement.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
@@ -132,6 +133,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       tlsSource: config,
       host: config.host,
       port: config.grpcPort,
+      limits: {
+        handshakeTimeoutMs: config.hubHandshakeTimeoutMs,
+        firstFrameTimeoutMs: config.hubFirstFrameTimeoutMs,
+        helloTimeoutMs: config.hubHelloTimeoutMs,
+        maxConnections: config.hubMaxConnections,
+        maxConnectionsPerSource: config.hubMaxConnectionsPerSource,
+      },
       clusters: clusterRecords,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
@@ -149,6 +157,12 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
       onCommandProgress: (id, progress) =>
         void enablers?.outbox.progress(id, progress).catch(outboxFailed),
+    }).catch((err: unknown) => {
+      throw explainListenError(err, {
+        setting: "SO_GRPC_PORT (--grpc-port)",
+        host: config.host,
+        port: config.grpcPort,
+      });
     });
     const { sessions, inventory } = hub;
     enablers = await createEnablers({
@@ -284,7 +298,25 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
 
     // Before serving, so that a stray agent host of an earlier run is ended first.
     await managed.startAll();
-    const http = await startHttpServer(app.callback(), config.host, config.port);
+    const http = await startHttpServer(app.callback(), {
+      host: config.host,
+      port: config.port,
+      limits: {
+        headersTimeoutMs: config.restHeadersTimeoutMs,
+        requestTimeoutMs: config.restRequestTimeoutMs,
+        keepAliveTimeoutMs: config.restKeepAliveTimeoutMs,
+        maxConnections: config.restMaxConnections,
+      },
+      log,
+    }).catch(async (err: unknown) => {
+      await managed.close();
+      await hub.close();
+      throw explainListenError(err, {
+        setting: "SO_PORT (--port)",
+        host: config.host,
+        port: config.port,
+      });
+    });
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     if (config.publicUrl === undefined) {
       publicUrl = defaultPublicUrl(config.host, http.port);
