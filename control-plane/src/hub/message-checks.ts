@@ -276,9 +276,9 @@ export function checkReleaseStatus(status: ReleaseStatus): void {
       `${f}.last_repaired`,
       `more than ${agentMessageLimits.maxLastRepaired} entries`,
     );
-    r.lastRepaired
-      .slice(0, agentMessageLimits.maxLastRepaired)
-      .forEach((what, j) => c.maxLen(what, 512, `${f}.last_repaired[${j}]`));
+    r.lastRepaired.slice(0, agentMessageLimits.maxLastRepaired).forEach((what, j) => {
+      c.maxLen(what, 512, `${f}.last_repaired[${j}]`);
+    });
   });
   c.done("ReleaseStatus");
 }
