@@ -1,7 +1,7 @@
 import { connect as http2Connect } from "node:http2";
 import test from "ava";
 import { Flood, type Flood as FloodType } from "../support/flood.js";
-import { eventually } from "../support/hub-harness.js";
+import { eventually, restClient } from "../support/hub-harness.js";
 import { StaticReports, sampleReport, startLink } from "../support/link-harness.js";
 import { type SpawnedPlane, spawnPlane } from "../support/spawn-plane.js";
 
@@ -11,18 +11,7 @@ async function started(plane: SpawnedPlane) {
   const hub = await plane.logLine("agent hub listening");
   const rest = await plane.logLine("REST API listening");
   const ca = await plane.logLine("agent hub CA (agents pin it with --ca-hash)");
-  const url = `http://127.0.0.1:${rest.port}`;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = restClient(`http://127.0.0.1:${rest.port}`, adminToken);
   return { hubPort: Number(hub.port), caHash: String(ca.caHash), api };
 }
 
