@@ -4,9 +4,10 @@
  * merge, strategic merge, JSON patch), delete and deletecollection. Each
  * returns what the real API server would answer with, as {status, body}.
  */
+import { allocateClusterIp, checkImmutable } from "./admission.js";
 import { ApiStatusError } from "./api-status.js";
 import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
-import { clone, isObject, type JsonObject, type KubeObject } from "./kube-object.js";
+import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
 import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
@@ -39,6 +40,8 @@ export interface ResourceRequest {
 export interface HandlerContext {
   readonly store: ObjectStore;
   readonly now: () => number;
+  /** First two octets of the service range ("10.43" on k3s), for cluster IPs. */
+  readonly serviceIpPrefix?: string;
 }
 
 const namespaceType = typeOfKind("Namespace");
@@ -187,6 +190,12 @@ export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const warnings = decodeStrictly(req, obj);
   requireNamespace(ctx, req);
   delete obj.metadata.resourceVersion;
+  if (req.type.kind === "Service" && req.type.group === "") {
+    const taken = new Set(
+      ctx.store.list(req.type).map((svc) => String(objectAt(svc, "spec").clusterIP ?? "")),
+    );
+    allocateClusterIp(obj, ctx.serviceIpPrefix ?? "10.43", taken);
+  }
   const withFields = recordUpdate(req.type, undefined, obj, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 201, body: withFields, warnings };
   return { status: 201, body: ctx.store.create(req.type, withFields), warnings };
@@ -200,6 +209,7 @@ export function updateObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const live = ctx.store.require(req.type, req.namespace, req.name!);
   const expected = obj.metadata.resourceVersion;
   const next = splitStatus(req, live, obj);
+  checkImmutable(req.type, live, next);
   next.metadata.managedFields = live.metadata.managedFields;
   const withFields = recordUpdate(req.type, live, next, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 200, body: withFields, warnings };
@@ -255,6 +265,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       now: ctx.now(),
     });
     const next = splitStatus(req, live, applied);
+    if (live) checkImmutable(req.type, live, next);
     if (isDryRun(req)) return { status: live ? 200 : 201, body: next, warnings };
     if (!live) return { status: 201, body: ctx.store.create(req.type, next), warnings };
     return { status: 200, body: ctx.store.update(req.type, next), warnings };
@@ -299,6 +310,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   next.metadata.name = current.metadata.name;
   next.apiVersion = current.apiVersion;
   next.kind = current.kind;
+  checkImmutable(req.type, current, next);
   const withFields = recordUpdate(
     req.type,
     current,

@@ -216,7 +216,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     storageClass: spec.distribution === "k3s" ? "local-path" : "standard",
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
-  const ctx: HandlerContext = { store, now };
+  const ctx: HandlerContext = {
+    store,
+    now,
+    serviceIpPrefix: spec.distribution === "k3s" ? "10.43" : "10.96",
+  };
   const watches = new Set<ActiveWatch>();
   const nodeType = typeOfKind("Node");
   const podType = typeOfKind("Pod");

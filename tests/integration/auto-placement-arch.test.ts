@@ -92,6 +92,30 @@ test("end to end through real agents and the simulator: amd64-only work avoids t
   for (const p of pods) t.regex(String((p.spec as { nodeName?: string }).nodeName), /^x86/);
   t.is(piAgent.sim.list("Pod").filter((p) => (p.metadata.name ?? "").startsWith("web-")).length, 0);
 
+  // Once a report shows the two pods, the hold on their room goes: the preview counts them once.
+  const counted = await eventually(
+    async () => {
+      const [n] = (await hub.api("GET", `/clusters/node/${x86.uid}`)).body;
+      if (!n || n.requested.pods < 2 || n.requested.cpuMillis < 1000) return undefined;
+      const want = Math.min(
+        Math.floor((n.allocatable.cpuMillis - n.requested.cpuMillis) / 500),
+        Math.floor((n.allocatable.memoryBytes - n.requested.memoryBytes) / (128 * 2 ** 20)),
+        n.allocatable.pods - n.requested.pods,
+      );
+      const again = await hub.api("POST", "/enabler/placement/preview", {
+        name: "again",
+        manifests: [deployment("again", amd64Only)],
+      });
+      const got = again.body.candidates.find(
+        (c: { name: string }) => c.name === "x86",
+      )?.maxReplicas;
+      return got === want ? { got, want } : undefined;
+    },
+    "the hold released after a report shows the pods",
+    30_000,
+  );
+  t.truthy(counted);
+
   // Without the rule, the same policy picks the Pi cluster.
   const free = await hub.api("POST", "/enabler/placement/preview", {
     name: "free",
