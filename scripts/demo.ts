@@ -1,7 +1,9 @@
 // npm run demo: the control plane on the embedded store, three SIMULATED edge
 // clusters each with its own real agent process joined over TLS (one of them
 // an arm64 "Raspberry Pi"), and one cluster registered with credentials
-// (a kubeconfig) that the control plane serves with an agent of its own.
+// (a kubeconfig) that the control plane serves with an agent of its own, and
+// a simulated cloud cluster (the placement fallback); then `auto: true`
+// placement of a podinfo Deployment under each policy, with the explanation.
 // Each simulated cluster is a `kube-simulator` process; its kubeconfig is
 // written under the data folder and a kubectl line for it is printed.
 // Honours the same SO_* variables as `npm start`. Ctrl-C stops everything.
@@ -11,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
+import { startPodinfoRepo } from "../control-plane/src/testing/helm-repo-server.js";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
@@ -33,6 +36,11 @@ const edges = [
   {
     name: "city-dc",
     spec: "name=city-dc,nodes=5,arch=amd64,cpu=32,memory=128Gi,distribution=kubeadm",
+  },
+  {
+    name: "cloud",
+    spec: "name=cloud,nodes=6,arch=amd64,cpu=64,memory=256Gi,distribution=kubeadm",
+    cloud: true,
   },
 ];
 
@@ -66,12 +74,14 @@ async function api(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
       ...(body ? { "content-type": "application/json" } : {}),
+      ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -134,6 +144,10 @@ for (const [p, setting] of [
 
 const plane = run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
+  // Real helm from `npm run tools` renders charts (else helm on PATH).
+  ...(existsSync(".tools/bin/helm") && !process.env.HELM_BIN
+    ? { HELM_BIN: resolve(".tools/bin/helm") }
+    : {}),
   // The simulated "legacy-plant" API server speaks plain http.
   SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
@@ -156,6 +170,7 @@ for (const edge of edges) {
       name: edge.name,
       description: `simulated ${edge.spec}`,
       cni: "",
+      cloud: edge.cloud === true,
     });
     uid = created.body.uid;
     joinCommand = created.body.join.command;
@@ -203,9 +218,43 @@ const deadline = Date.now() + 60_000;
 let clusters: { name: string; uid: string; status: string }[] = [];
 while (Date.now() < deadline) {
   clusters = (await api("GET", "/clusters")).body;
-  if (clusters.length >= 4 && clusters.every((c) => c.status === "Enabled")) break;
+  if (clusters.length >= 5 && clusters.every((c) => c.status === "Enabled")) break;
   await new Promise((r) => setTimeout(r, 500));
 }
+
+// Podinfo from a local chart repository (the fixture under control-plane/test/fixtures/helm).
+const repo = await startPodinfoRepo();
+const repos = (await api("GET", "/repos")).body as { name: string; _id?: string; uid?: string }[];
+for (const r of repos.filter((r) => r.name === "podinfo-local")) {
+  await api("DELETE", `/repos/${r.uid ?? r._id}`);
+}
+await api("POST", "/repos/public", {
+  name: "podinfo-local",
+  description: "podinfo served by the demo from the repository fixture",
+  url: repo.url,
+});
+const target = "factory-edge";
+const old = (
+  (await api("GET", `/enabler/cluster/${target}`)).body as { name: string; uid: string }[]
+).find((e) => e.name === "podinfo");
+if (old) await api("DELETE", `/enabler/${old.uid}`, undefined, { Force: "true" });
+const podinfo = (
+  await api("POST", "/enabler", {
+    name: "podinfo",
+    helmChart: "podinfo-local/podinfo",
+    cluster: target,
+    namespace: "podinfo",
+    values: { replicaCount: 1 },
+  })
+).body.uid as string;
+let deployed: { status: string; statusReason: string } = { status: "Pending", statusReason: "" };
+const deployDeadline = Date.now() + 120_000;
+while (Date.now() < deployDeadline) {
+  deployed = (await api("GET", `/enabler/${podinfo}`)).body;
+  if (deployed.status === "Enabled" || deployed.status === "Error") break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+const podinfoSim = simulators.find((s) => s.name === target)?.sim;
 
 const line = (s = "") => process.stdout.write(`${s}\n`);
 line();
@@ -227,4 +276,115 @@ for (const { name, sim } of simulators) {
   line(`${kubectl} --kubeconfig ${sim.kubeconfig} get nodes   # ${name}, ${sim.url}`);
 }
 line();
+line(
+  `podinfo on ${target}: ${deployed.status}${deployed.statusReason ? ` (${deployed.statusReason})` : ""}`,
+);
+line(`curl -s ${base}/enabler/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+line(
+  `curl -s -X POST ${base}/enabler/upgrade/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN" ` +
+    `-H "Content-Type: application/json" -d '{"values":{"replicaCount":3}}'`,
+);
+line(`curl -s -X DELETE ${base}/enabler/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+if (podinfoSim) {
+  line(`${kubectl} --kubeconfig ${podinfoSim.kubeconfig} -n podinfo get deployments,services,pods`);
+}
+line();
+await showPlacement(clusters);
+showJoin();
 line("Ctrl-C stops the demo.");
+
+/**
+ * How to join one more cluster with the printed one-liner, as an operator
+ * would: a fresh simulator whose agent pod runs this repository's agent
+ * (`--run-image`), the real kubectl, and the join line from POST /clusters.
+ */
+function showJoin(): void {
+  const agent = `${process.execPath} --import tsx ${resolve("edge-agent", "src", "main.ts")}`;
+  const kubeconfig = join(kubeconfigRoot, "new-site.yaml");
+  line("Join one more (simulated) cluster with the one-line installer:");
+  line(
+    `  npm run simulator -- --cluster name=new-site,nodes=2,distribution=k3s --kubeconfig ${kubeconfig} \\`,
+  );
+  line(`    --run-image 'ghcr.io/smart-orchestrator/edge-agent=${agent}' &`);
+  line(
+    `  curl -s -X POST ${base}/clusters -H "Authorization: Bearer $SO_ADMIN_TOKEN" -H 'content-type: application/json' -d '{"name":"new-site"}'`,
+  );
+  line(`  # then run the printed "command" with the simulator's kubeconfig and the real kubectl:`);
+  line(`  export KUBECONFIG=${kubeconfig} PATH=${resolve(".tools/bin")}:$PATH`);
+  line("  curl -sfLo so-agent.sh … && echo '…  so-agent.sh' | sha256sum -c - && sh so-agent.sh …");
+  line();
+}
+
+/**
+ * `auto: true` under each policy: preview first (nothing deployed), then the
+ * real POST /enabler, whose decision GET /enabler/:id shows. The workload is
+ * a podinfo Deployment that needs amd64, so the arm64 Pi is never a candidate.
+ */
+async function showPlacement(all: { uid: string }[]): Promise<void> {
+  // Placement reads the latest report of every cluster; wait for one from each.
+  const until = Date.now() + 60_000;
+  for (const c of all) {
+    while (Date.now() < until && !(await api("GET", `/clusters/${c.uid}`)).body.latest) {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const podinfo = (name: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          nodeSelector: { "kubernetes.io/arch": "amd64" },
+          containers: [
+            {
+              name: "podinfo",
+              image: "ghcr.io/stefanprodan/podinfo:6.7.1",
+              resources: { requests: { cpu: "500m", memory: "128Mi" } },
+            },
+          ],
+        },
+      },
+    },
+  });
+  line("Automatic placement (auto: true) of a podinfo Deployment that needs amd64:");
+  for (const policy of ["worst-fit", "best-fit", "traffic-most"]) {
+    const name = `podinfo-${policy}`;
+    const existingEnabler = (
+      (await api("GET", "/enabler")).body as { name: string; uid: string }[]
+    ).find((e) => e.name === name);
+    const uid =
+      existingEnabler?.uid ??
+      (
+        await api("POST", "/enabler", {
+          name,
+          manifests: [podinfo(name)],
+          auto: true,
+          placementPolicy: policy,
+        })
+      ).body.uid;
+    const placement = (await api("GET", `/enabler/${uid}`)).body.placement;
+    if (!placement) continue;
+    line(
+      `  ${policy.padEnd(13)} -> ${placement.chosen?.name ?? "none"}  (ranked by ${placement.scoreMeaning})`,
+    );
+    for (const c of placement.candidates as {
+      name: string;
+      rank?: number;
+      maxReplicas?: number;
+      score?: number;
+      rejection?: { reason: string };
+    }[]) {
+      line(
+        c.rejection
+          ? `      ${c.name.padEnd(16)} rejected: ${c.rejection.reason}`
+          : `      #${c.rank} ${c.name.padEnd(13)} maxReplicas ${c.maxReplicas}${c.score === undefined ? ", no traffic figure" : `, score ${c.score}`}`,
+      );
+    }
+    line(`      curl -s ${base}/enabler/${uid} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+  }
+  line();
+}

@@ -91,6 +91,54 @@ test("a hex or base64 master key of 32 bytes is accepted", (t) => {
   t.notThrows(() => loadConfig({ SO_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }, []));
 });
 
+test("connection limits: defaults, durations in ms, s and m, and refusals naming the setting", (t) => {
+  t.like(loadConfig({}, []), {
+    hubHandshakeTimeoutMs: 10_000,
+    hubFirstFrameTimeoutMs: 10_000,
+    hubHelloTimeoutMs: 30_000,
+    hubMaxConnections: 16_384,
+    hubMaxConnectionsPerSource: 1_024,
+    restHeadersTimeoutMs: 10_000,
+    restRequestTimeoutMs: 60_000,
+    restKeepAliveTimeoutMs: 5_000,
+    restMaxConnections: 1_024,
+  });
+  t.like(
+    loadConfig(
+      {
+        SO_HUB_HANDSHAKE_TIMEOUT: "500ms",
+        SO_HUB_FIRST_FRAME_TIMEOUT: "2s",
+        SO_HUB_HELLO_TIMEOUT: "1m",
+        SO_HUB_MAX_CONNECTIONS: "200",
+        SO_REST_KEEPALIVE_TIMEOUT: "750",
+      },
+      ["--hub-max-connections-per-source", "20", "--rest-max-connections=64"],
+    ),
+    {
+      hubHandshakeTimeoutMs: 500,
+      hubFirstFrameTimeoutMs: 2_000,
+      hubHelloTimeoutMs: 60_000,
+      hubMaxConnections: 200,
+      hubMaxConnectionsPerSource: 20,
+      restKeepAliveTimeoutMs: 750,
+      restMaxConnections: 64,
+    },
+  );
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ SO_HUB_HANDSHAKE_TIMEOUT: "soon" }, /^SO_HUB_HANDSHAKE_TIMEOUT must be a duration/],
+    [{ SO_HUB_HELLO_TIMEOUT: "0s" }, /^SO_HUB_HELLO_TIMEOUT must be a duration/],
+    [{ SO_HUB_MAX_CONNECTIONS: "0" }, /^SO_HUB_MAX_CONNECTIONS must be a whole number/],
+    [{ SO_REST_MAX_CONNECTIONS: "1.5" }, /^SO_REST_MAX_CONNECTIONS must be a whole number/],
+    [
+      { SO_REST_HEADERS_TIMEOUT: "2m", SO_REST_REQUEST_TIMEOUT: "1m" },
+      /^SO_REST_HEADERS_TIMEOUT must not exceed the request timeout/,
+    ],
+  ];
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env, []), { message }, JSON.stringify(env));
+  }
+});
+
 test("the public URL defaults to plain HTTP on the REST port, not https://localhost", (t) => {
   t.is(loadConfig({}, []).publicUrl, undefined, "unset: the control plane picks and warns");
   t.is(

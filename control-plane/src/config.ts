@@ -64,6 +64,24 @@ export interface ControlPlaneConfig {
   readonly repoAllowLinkLocal: boolean;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
+  /** A hub TLS handshake must finish within this. */
+  readonly hubHandshakeTimeoutMs: number;
+  /** After TLS (or the accept, in plaintext) an agent's first HTTP/2 bytes must come within this. */
+  readonly hubFirstFrameTimeoutMs: number;
+  /** A new hub connection must deliver an authenticated Hello within this. */
+  readonly hubHelloTimeoutMs: number;
+  /** Open hub connections in total. */
+  readonly hubMaxConnections: number;
+  /** Open hub connections from one source address (agents behind one NAT share it). */
+  readonly hubMaxConnectionsPerSource: number;
+  /** A REST client must send its request headers within this. */
+  readonly restHeadersTimeoutMs: number;
+  /** A REST client must send its whole request within this. */
+  readonly restRequestTimeoutMs: number;
+  /** An idle keep-alive REST connection is closed after this. */
+  readonly restKeepAliveTimeoutMs: number;
+  /** Open REST connections in total. */
+  readonly restMaxConnections: number;
   /** Accept `http://` API servers in registered kubeconfigs (labs and simulators only). */
   readonly allowHttpClusters: boolean;
   /** Policy used when a request names none (default traffic-most, as the original). */
@@ -122,6 +140,51 @@ const options = {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
     help: "agent argv for credential clusters",
+  },
+  hubHandshakeTimeoutMs: {
+    env: "SO_HUB_HANDSHAKE_TIMEOUT",
+    flag: "--hub-handshake-timeout",
+    help: "hub TLS handshake deadline (default 10s)",
+  },
+  hubFirstFrameTimeoutMs: {
+    env: "SO_HUB_FIRST_FRAME_TIMEOUT",
+    flag: "--hub-first-frame-timeout",
+    help: "deadline for a hub connection's first HTTP/2 bytes (default 10s)",
+  },
+  hubHelloTimeoutMs: {
+    env: "SO_HUB_HELLO_TIMEOUT",
+    flag: "--hub-hello-timeout",
+    help: "deadline for a hub connection's Hello (default 30s)",
+  },
+  hubMaxConnections: {
+    env: "SO_HUB_MAX_CONNECTIONS",
+    flag: "--hub-max-connections",
+    help: "open hub connections in total (default 16384)",
+  },
+  hubMaxConnectionsPerSource: {
+    env: "SO_HUB_MAX_CONNECTIONS_PER_SOURCE",
+    flag: "--hub-max-connections-per-source",
+    help: "open hub connections per source address (default 1024)",
+  },
+  restHeadersTimeoutMs: {
+    env: "SO_REST_HEADERS_TIMEOUT",
+    flag: "--rest-headers-timeout",
+    help: "deadline for REST request headers (default 10s)",
+  },
+  restRequestTimeoutMs: {
+    env: "SO_REST_REQUEST_TIMEOUT",
+    flag: "--rest-request-timeout",
+    help: "deadline for a whole REST request (default 60s)",
+  },
+  restKeepAliveTimeoutMs: {
+    env: "SO_REST_KEEPALIVE_TIMEOUT",
+    flag: "--rest-keepalive-timeout",
+    help: "idle REST keep-alive connections close after (default 5s)",
+  },
+  restMaxConnections: {
+    env: "SO_REST_MAX_CONNECTIONS",
+    flag: "--rest-max-connections",
+    help: "open REST connections in total (default 1024)",
   },
   allowHttpClusters: {
     env: "SO_ALLOW_HTTP_CLUSTERS",
@@ -217,6 +280,15 @@ export function loadConfig(
     .value?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  const restHeadersTimeoutMs = parseTimeout(raw("restHeadersTimeoutMs"), 10_000);
+  const restRequestTimeoutMs = parseTimeout(raw("restRequestTimeoutMs"), 60_000);
+  if (restHeadersTimeoutMs > restRequestTimeoutMs) {
+    // Node refuses a headers deadline past the request deadline.
+    throw invalid(
+      raw("restHeadersTimeoutMs").source,
+      `must not exceed the request timeout (${restRequestTimeoutMs} ms)`,
+    );
+  }
   const defaultSans = [
     hostname(),
     "localhost",
@@ -246,6 +318,15 @@ export function loadConfig(
     tlsCaFile: tlsFiles[2]?.value,
     repoAllowLinkLocal: parseBoolSetting(raw("repoAllowLinkLocal")),
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
+    hubHandshakeTimeoutMs: parseTimeout(raw("hubHandshakeTimeoutMs"), 10_000),
+    hubFirstFrameTimeoutMs: parseTimeout(raw("hubFirstFrameTimeoutMs"), 10_000),
+    hubHelloTimeoutMs: parseTimeout(raw("hubHelloTimeoutMs"), 30_000),
+    hubMaxConnections: parseCount(raw("hubMaxConnections"), 16_384),
+    hubMaxConnectionsPerSource: parseCount(raw("hubMaxConnectionsPerSource"), 1_024),
+    restHeadersTimeoutMs,
+    restRequestTimeoutMs,
+    restKeepAliveTimeoutMs: parseTimeout(raw("restKeepAliveTimeoutMs"), 5_000),
+    restMaxConnections: parseCount(raw("restMaxConnections"), 1_024),
     allowHttpClusters: parseBoolSetting(raw("allowHttpClusters")),
     placementPolicy: parsePolicy(raw("placementPolicy")),
     predictive: parseBoolSetting(raw("predictive")),
@@ -355,4 +436,37 @@ function parseSize(input: { value: string | undefined; source: string }, fallbac
     throw invalid(input.source, `must be a size such as 5mb or 1048576, got "${input.value}"`);
   }
   return Number(m[1]) * unit;
+}
+
+const timeoutUnits: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000 };
+
+/** A timeout as `10s`, `500ms`, `2m` or plain milliseconds; must be positive. */
+function parseTimeout(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(input.value.trim());
+  const unit = timeoutUnits[(m?.[2] ?? "").toLowerCase()];
+  const ms = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN;
+  if (!(ms >= 1 && ms <= 2 ** 31 - 1)) {
+    throw invalid(
+      input.source,
+      `must be a duration such as 10s, 500ms or 2m, got "${input.value}"`,
+    );
+  }
+  return ms;
+}
+
+/** A whole number of at least 1. */
+function parseCount(
+  input: { value: string | undefined; source: string },
+  fallback: number,
+): number {
+  if (input.value === undefined) return fallback;
+  const n = Number(input.value);
+  if (!/^\d+$/.test(input.value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw invalid(input.source, `must be a whole number of at least 1, got "${input.value}"`);
+  }
+  return n;
 }

@@ -10,6 +10,7 @@ import { hubAddressFrom, type JoinEndpoint } from "./clusters/join-command.js";
 import { ManagedAgents } from "./clusters/managed-agents.js";
 import { type ControlPlaneConfig, defaultPublicUrl } from "./config.js";
 import { createEnablers, type Enablers } from "./enablers/create-enablers.js";
+import { unpackObjects } from "./enablers/revision-store.js";
 import { type HistoryDayDoc, historyCollectionName } from "./history/history-doc.js";
 import { HistoryStore } from "./history/history-store.js";
 import { UsageHistory } from "./history/usage-history.js";
@@ -18,6 +19,8 @@ import type { SessionRegistry } from "./hub/session-registry.js";
 import { startAgentHub } from "./hub/start-agent-hub.js";
 import type { CaDoc } from "./hub/tls/hub-ca.js";
 import { type InstallScript, loadInstallScript } from "./install/install-script.js";
+import { explainListenError } from "./net/listen-error.js";
+import { createPlacement, type Placement } from "./placement/create-placement.js";
 import { createRepoService } from "./repos/create-repo-service.js";
 import { loadAdminAuth, noAuth, type SettingDoc } from "./rest/auth.js";
 import { createHttpApp } from "./rest/http-app.js";
@@ -29,6 +32,7 @@ import { clusterRoutes } from "./rest/routes/cluster-routes.js";
 import { enablerRoutes } from "./rest/routes/enabler-routes.js";
 import { historyRoutes } from "./rest/routes/history-routes.js";
 import { installRoutes } from "./rest/routes/install-routes.js";
+import { placementRoutes } from "./rest/routes/placement-routes.js";
 import { repoRoutes } from "./rest/routes/repo-routes.js";
 import { systemRoutes } from "./rest/routes/system-routes.js";
 import { loadMasterKey } from "./security/master-key.js";
@@ -114,10 +118,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: "so_" });
+    // Placement is built once the hub and the enablers exist; until then nothing reaches it.
+    let placement: Placement | undefined;
     const history = new UsageHistory({
       store: new HistoryStore(await store.collection<HistoryDayDoc>(historyCollectionName)),
       now,
       log: log.child({ component: "history" }),
+      onPointStored: (id) => placement?.pointStored(id),
     });
     history.start();
     let enablers: Enablers | undefined;
@@ -126,6 +133,13 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       tlsSource: config,
       host: config.host,
       port: config.grpcPort,
+      limits: {
+        handshakeTimeoutMs: config.hubHandshakeTimeoutMs,
+        firstFrameTimeoutMs: config.hubFirstFrameTimeoutMs,
+        helloTimeoutMs: config.hubHelloTimeoutMs,
+        maxConnections: config.hubMaxConnections,
+        maxConnectionsPerSource: config.hubMaxConnectionsPerSource,
+      },
       clusters: clusterRecords,
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
@@ -133,13 +147,22 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       registry,
       now,
       log,
-      onReport: (id, report, at) => history.record(id, report, at),
+      onReport: (id, report, at) => {
+        history.record(id, report, at);
+        placement?.reported(id, at);
+      },
       // The enablers are built once the hub's sessions exist; the start-up sweep covers
       // sessions that start before then.
       onSessionStart: (session) => void enablers?.outbox.sessionStarted(session),
       onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
       onCommandProgress: (id, progress) =>
         void enablers?.outbox.progress(id, progress).catch(outboxFailed),
+    }).catch((err: unknown) => {
+      throw explainListenError(err, {
+        setting: "SO_GRPC_PORT (--grpc-port)",
+        host: config.host,
+        port: config.grpcPort,
+      });
     });
     const { sessions, inventory } = hub;
     enablers = await createEnablers({
@@ -161,6 +184,36 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       sessions,
       dataDir: config.dataDir,
       helmBin: config.helmBin,
+      now,
+      log,
+      chooser: {
+        choose: (request) => (placement as Placement).chooser.choose(request),
+        abandon: (id) => placement?.chooser.abandon?.(id),
+      },
+      onSettled: (id) => placement?.settled(id),
+    });
+    const builder = enablers.builder;
+    placement = createPlacement({
+      config,
+      history,
+      fleet: {
+        list: async () =>
+          (await clusterRecords.list()).map((c) => ({
+            id: c._id,
+            name: c.name,
+            cloud: c.cloud,
+            ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
+          })),
+        isConnected: (id) => sessions.has(id),
+        nodes: (id) => inventory.snapshot(id)?.report.nodes,
+        rxBytesPerSecond: (id) => history.latest(id)?.rxBytesPerSecond ?? null,
+      },
+      // Default capabilities: the chosen cluster's version is used when the service renders again.
+      render: async (source, name, namespace) =>
+        unpackObjects(
+          (await builder.build(source, { cluster: { id: "", name: "placement" }, name, namespace }))
+            .packed.gz,
+        ),
       now,
       log,
     });
@@ -221,6 +274,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         managed.stop(id);
         hub.evict(id, "the cluster was deleted");
         history.forget(id);
+        placement?.forget(id);
       },
     });
 
@@ -230,6 +284,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...clusterRoutes({ clusters, liveNodes: inventory }),
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
+      ...placementRoutes({ preview: (input) => (placement as Placement).preview(input) }),
       ...enablerRoutes({ enablers: enablers.service, now }),
       ...installRoutes({ script }),
     );
@@ -243,7 +298,25 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
 
     // Before serving, so that a stray agent host of an earlier run is ended first.
     await managed.startAll();
-    const http = await startHttpServer(app.callback(), config.host, config.port);
+    const http = await startHttpServer(app.callback(), {
+      host: config.host,
+      port: config.port,
+      limits: {
+        headersTimeoutMs: config.restHeadersTimeoutMs,
+        requestTimeoutMs: config.restRequestTimeoutMs,
+        keepAliveTimeoutMs: config.restKeepAliveTimeoutMs,
+        maxConnections: config.restMaxConnections,
+      },
+      log,
+    }).catch(async (err: unknown) => {
+      await managed.close();
+      await hub.close();
+      throw explainListenError(err, {
+        setting: "SO_PORT (--port)",
+        host: config.host,
+        port: config.port,
+      });
+    });
     log.info({ port: http.port, store: store.kind }, "REST API listening");
     if (config.publicUrl === undefined) {
       publicUrl = defaultPublicUrl(config.host, http.port);

@@ -1,6 +1,7 @@
 import { AppError, createLogger } from "@smart-orchestrator/shared";
 import { configHelp, loadConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
+import { ListenError } from "./net/listen-error.js";
 
 if (process.argv.includes("--help")) {
   process.stdout.write(
@@ -24,6 +25,11 @@ let plane: Awaited<ReturnType<typeof createControlPlane>>;
 try {
   plane = await createControlPlane({ config, log });
 } catch (err) {
+  // A busy port is a setting to change: one line naming it, status 2 as for an invalid setting.
+  if (err instanceof ListenError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
   // A known start-up failure (e.g. MongoDB unreachable) is one line, not a stack.
   if (!(err instanceof AppError)) throw err;
   process.stderr.write(`start-up failed: ${err.message.replace(/\s+/g, " ")}\n`);

@@ -43,7 +43,8 @@ export function reviewAccess(body: unknown, denied: DenyRule, now: string): Json
   }
   const status = allowed
     ? { allowed: true, reason: "allowed by the simulator's permission rules" }
-    : { allowed: false, reason: "forbidden by the simulator's permission rules (forbid list)" };
+    : // RBAC gives no reason for a denial; kubectl then prints a bare "no".
+      { allowed: false };
   return {
     kind: "SelfSubjectAccessReview",
     apiVersion: "authorization.k8s.io/v1",

@@ -4,18 +4,22 @@
  * merge, strategic merge, JSON patch), delete and deletecollection. Each
  * returns what the real API server would answer with, as {status, body}.
  */
+import { allocateClusterIp, checkImmutable } from "./admission.js";
 import { ApiStatusError } from "./api-status.js";
-import { clone, isObject, type JsonObject, type KubeObject } from "./kube-object.js";
+import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
+import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
+import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
 import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import type { Matcher } from "./selectors.js";
 import { recordUpdate, serverSideApply } from "./server-side-apply.js";
 
-/** An HTTP answer: status code and JSON body. */
+/** An HTTP answer: status code, JSON body, and `Warning` header texts. */
 export interface Reply {
   readonly status: number;
   readonly body: unknown;
+  readonly warnings?: readonly string[];
 }
 
 /** The parts of a resource request the handlers need. */
@@ -36,6 +40,8 @@ export interface ResourceRequest {
 export interface HandlerContext {
   readonly store: ObjectStore;
   readonly now: () => number;
+  /** First two octets of the service range ("10.43" on k3s), for cluster IPs. */
+  readonly serviceIpPrefix?: string;
 }
 
 const namespaceType = typeOfKind("Namespace");
@@ -112,6 +118,21 @@ function fieldManager(req: ResourceRequest): string {
   return manager ?? req.defaultManager;
 }
 
+/** Create/update: prune unknown fields, refusing them under Strict with the decoder's words. */
+function decodeStrictly(req: ResourceRequest, obj: KubeObject): readonly string[] {
+  const { kind, version } = req.type;
+  return validateFields(
+    obj,
+    modelNameFor(req.type),
+    fieldValidationOf(req.query),
+    (paths) =>
+      new ApiStatusError(
+        "BadRequest",
+        `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknownFieldList(paths)}`,
+      ),
+  ).warnings;
+}
+
 function isDryRun(req: ResourceRequest): boolean {
   return req.query.get("dryRun") === "All";
 }
@@ -166,26 +187,36 @@ export function listObjects(ctx: HandlerContext, req: ResourceRequest, matches: 
 export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const obj = requireBodyObject(req);
   checkIdentity(req, obj);
+  const warnings = decodeStrictly(req, obj);
   requireNamespace(ctx, req);
   delete obj.metadata.resourceVersion;
+  if (req.type.kind === "Service" && req.type.group === "") {
+    const taken = new Set(
+      ctx.store.list(req.type).map((svc) => String(objectAt(svc, "spec").clusterIP ?? "")),
+    );
+    allocateClusterIp(obj, ctx.serviceIpPrefix ?? "10.43", taken);
+  }
   const withFields = recordUpdate(req.type, undefined, obj, fieldManager(req), ctx.now());
-  if (isDryRun(req)) return { status: 201, body: withFields };
-  return { status: 201, body: ctx.store.create(req.type, withFields) };
+  if (isDryRun(req)) return { status: 201, body: withFields, warnings };
+  return { status: 201, body: ctx.store.create(req.type, withFields), warnings };
 }
 
 /** PUT: replace; a stale metadata.resourceVersion is a 409 Conflict. */
 export function updateObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const obj = requireBodyObject(req);
   checkIdentity(req, obj);
+  const warnings = decodeStrictly(req, obj);
   const live = ctx.store.require(req.type, req.namespace, req.name!);
   const expected = obj.metadata.resourceVersion;
   const next = splitStatus(req, live, obj);
+  checkImmutable(req.type, live, next);
   next.metadata.managedFields = live.metadata.managedFields;
   const withFields = recordUpdate(req.type, live, next, fieldManager(req), ctx.now());
-  if (isDryRun(req)) return { status: 200, body: withFields };
+  if (isDryRun(req)) return { status: 200, body: withFields, warnings };
   return {
     status: 200,
     body: ctx.store.update(req.type, withFields, { expectedResourceVersion: expected }),
+    warnings,
   };
 }
 
@@ -217,6 +248,16 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       );
     }
     checkIdentity(req, config);
+    const warnings = validateFields(
+      config,
+      modelNameFor(req.type),
+      fieldValidationOf(req.query),
+      (paths) =>
+        new ApiStatusError(
+          "BadRequest",
+          `failed to create typed patch object (${req.namespace ?? ""}/${req.name}; ${apiVersionOf(req.type)}, Kind=${req.type.kind}): ${paths.map((p) => `.${p}: field not declared in schema`).join(", ")}`,
+        ),
+    ).warnings;
     if (!live) requireNamespace(ctx, req);
     const applied = serverSideApply(req.type, live, config, {
       manager,
@@ -224,9 +265,10 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       now: ctx.now(),
     });
     const next = splitStatus(req, live, applied);
-    if (isDryRun(req)) return { status: live ? 200 : 201, body: next };
-    if (!live) return { status: 201, body: ctx.store.create(req.type, next) };
-    return { status: 200, body: ctx.store.update(req.type, next) };
+    if (live) checkImmutable(req.type, live, next);
+    if (isDryRun(req)) return { status: live ? 200 : 201, body: next, warnings };
+    if (!live) return { status: 201, body: ctx.store.create(req.type, next), warnings };
+    return { status: 200, body: ctx.store.update(req.type, next), warnings };
   }
   if (force !== null) {
     throw invalid(
@@ -253,6 +295,13 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
     throw invalid(req.type, req.name!, "metadata", "Required value: the patch removed metadata");
   }
   const next = patched as KubeObject;
+  const warnings = validateFields(
+    next,
+    modelNameFor(req.type),
+    fieldValidationOf(req.query),
+    (paths) =>
+      new ApiStatusError("BadRequest", `strict decoding error: ${unknownFieldList(paths)}`),
+  ).warnings;
   // A resourceVersion in a patch is a precondition, as on the real API.
   const expected =
     next.metadata.resourceVersion !== current.metadata.resourceVersion
@@ -261,6 +310,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   next.metadata.name = current.metadata.name;
   next.apiVersion = current.apiVersion;
   next.kind = current.kind;
+  checkImmutable(req.type, current, next);
   const withFields = recordUpdate(
     req.type,
     current,
@@ -268,7 +318,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
     fieldManager(req),
     ctx.now(),
   );
-  if (isDryRun(req)) return { status: 200, body: withFields };
+  if (isDryRun(req)) return { status: 200, body: withFields, warnings };
   return {
     status: 200,
     body: ctx.store.update(
@@ -276,6 +326,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       withFields,
       expected ? { expectedResourceVersion: expected } : {},
     ),
+    warnings,
   };
 }
 

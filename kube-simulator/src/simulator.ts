@@ -27,8 +27,9 @@ import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
-import { decodeProtobufReview } from "./protobuf-review.js";
-import { findByPlural, type ResourceType, typeOfKind } from "./resource-registry.js";
+import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
+import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
+import { findByPlural, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -148,12 +149,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function parseBody(raw: Buffer, contentType: string): unknown {
-  // Protobuf and CBOR are not spoken here: 415 makes client-go fall back to JSON, as it
-  // does against any server that lacks an encoding.
-  if (/protobuf|cbor/.test(contentType)) {
+  // client-go typed clients (kubectl auth can-i, Helm's release Secrets) send protobuf.
+  if (isProtobuf(contentType)) return decodeProtobufBody(raw);
+  if (contentType.includes("cbor")) {
     throw new ApiStatusError(
       "UnsupportedMediaType",
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
     );
   }
   const text = raw.toString("utf8");
@@ -179,11 +180,18 @@ function parseBody(raw: Buffer, contentType: string): unknown {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  warnings: readonly string[] = [],
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),
+    // RFC 7234 warn-code 299, agent "-", as the API server sends them.
+    ...(warnings.length ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {}),
   });
   res.end(text);
 }
@@ -208,7 +216,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     storageClass: spec.distribution === "k3s" ? "local-path" : "standard",
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
-  const ctx: HandlerContext = { store, now };
+  const ctx: HandlerContext = {
+    store,
+    now,
+    serviceIpPrefix: spec.distribution === "k3s" ? "10.43" : "10.96",
+  };
   const watches = new Set<ActiveWatch>();
   const nodeType = typeOfKind("Node");
   const podType = typeOfKind("Pod");
@@ -471,6 +483,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
+  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each.
+  const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
+  function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
+    const cached = openApiDocs.get(gv);
+    if (cached) return cached;
+    const [root, g, v] = gv.split("/");
+    const group = root === "api" ? "" : g;
+    const version = root === "api" ? g : v;
+    if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
+    const types = resourceTypes.filter(
+      (t) => t.group === group && t.version === version && !t.computed,
+    );
+    if (types.length === 0) return undefined;
+    const doc = groupVersionDocument(spec.version, types);
+    const entry = { doc, hash: documentHash(doc) };
+    openApiDocs.set(gv, entry);
+    return entry;
+  }
+  function openApiGroupVersions(): string[] {
+    const gvs = new Set<string>();
+    for (const t of resourceTypes) {
+      if (t.computed || hiddenGroups.has(t.group)) continue;
+      gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
+    }
+    return [...gvs];
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
     const url = new URL(req.url ?? "/", "http://simulator");
     const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -480,6 +519,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
       return undefined;
+    }
+    if (root === "openapi" && a === "v3") {
+      if (segs.length === 2) {
+        const hashes = new Map<string, string>();
+        for (const gv of openApiGroupVersions()) hashes.set(gv, openApiDoc(gv)!.hash);
+        return { status: 200, body: openApiRoot(hashes) };
+      }
+      const doc = openApiDoc(segs.slice(2).join("/"));
+      if (doc) return { status: 200, body: doc.doc };
     }
     if (root === "version" && segs.length === 1)
       return { status: 200, body: versionInfo(spec.version, spec.arch, startedAt) };
@@ -517,7 +565,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           );
         const type = req.headers["content-type"] ?? "";
         const raw = await readBody(req);
-        const review = type.includes("protobuf") ? decodeProtobufReview(raw) : parseBody(raw, type);
+        const review = parseBody(raw, type);
         return { status: 201, body: reviewAccess(review, isDenied, timestamp(now())) };
       } else {
         return resourceRoute(req, res, group, b!, segs.slice(3), query);
@@ -529,7 +577,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     route(req, res).then(
       (reply) => {
-        if (reply) sendJson(res, reply.status, reply.body);
+        if (reply) sendJson(res, reply.status, reply.body, reply.warnings);
       },
       (err: unknown) => {
         if (res.headersSent) {

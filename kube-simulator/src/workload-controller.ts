@@ -19,6 +19,7 @@ import {
   timestamp,
 } from "./kube-object.js";
 import { type ChangeEvent, type ObjectStore, randomSuffix } from "./object-store.js";
+import { applyKnobs, isPodReady } from "./pod-knobs.js";
 import { pendingStatus, pickNode, runningStatus, unfitReason } from "./pod-scheduler.js";
 import { typeOfKind } from "./resource-registry.js";
 
@@ -294,7 +295,10 @@ export class WorkloadController {
       ? {
           ...pod,
           spec: { ...spec, nodeName: node.metadata.name },
-          status: runningStatus(spec, node, this.nextPodIp(), now, job ? "Succeeded" : "Running"),
+          status: applyKnobs(
+            pod,
+            runningStatus(spec, node, this.nextPodIp(), now, job ? "Succeeded" : "Running"),
+          ),
         }
       : { ...pod, status: pendingStatus(spec, message, now) };
     this.#store.update(podType, next);
@@ -303,7 +307,7 @@ export class WorkloadController {
   #writeStatus(kind: string, workload: KubeObject): void {
     const type = typeOfKind(kind);
     const pods = this.#ownedPods(workload.metadata.namespace!, workload.metadata.uid!);
-    const ready = pods.filter((p) => objectAt(p, "status").phase === "Running").length;
+    const ready = pods.filter(isPodReady).length;
     const spec = objectAt(workload, "spec");
     const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
     const at = timestamp(this.#now());
@@ -364,32 +368,44 @@ export class WorkloadController {
       };
     } else {
       const done = pods.filter((p) => objectAt(p, "status").phase === "Succeeded").length;
+      const failed = pods.filter((p) => objectAt(p, "status").phase === "Failed").length;
+      const failure = (type: string) => ({
+        type,
+        status: "True",
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+        lastProbeTime: at,
+        lastTransitionTime: at,
+      });
       status = {
         startTime: objectAt(workload, "status").startTime ?? at,
-        ...(done > 0
-          ? {
-              succeeded: done,
-              completionTime: at,
-              conditions: [
-                {
-                  type: "SuccessCriteriaMet",
-                  status: "True",
-                  reason: "CompletionsReached",
-                  message: "Reached expected number of succeeded pods",
-                  lastProbeTime: at,
-                  lastTransitionTime: at,
-                },
-                {
-                  type: "Complete",
-                  status: "True",
-                  reason: "CompletionsReached",
-                  message: "Reached expected number of succeeded pods",
-                  lastProbeTime: at,
-                  lastTransitionTime: at,
-                },
-              ],
-            }
-          : { active: pods.length }),
+        // A failing pod fails the Job at once: no retries up to backoffLimit (simplification).
+        ...(failed > 0
+          ? { failed, conditions: [failure("FailureTarget"), failure("Failed")] }
+          : done > 0
+            ? {
+                succeeded: done,
+                completionTime: at,
+                conditions: [
+                  {
+                    type: "SuccessCriteriaMet",
+                    status: "True",
+                    reason: "CompletionsReached",
+                    message: "Reached expected number of succeeded pods",
+                    lastProbeTime: at,
+                    lastTransitionTime: at,
+                  },
+                  {
+                    type: "Complete",
+                    status: "True",
+                    reason: "CompletionsReached",
+                    message: "Reached expected number of succeeded pods",
+                    lastProbeTime: at,
+                    lastTransitionTime: at,
+                  },
+                ],
+              }
+            : { active: pods.length }),
         ready: 0,
         terminating: 0,
         uncountedTerminatedPods: {},

@@ -56,4 +56,6 @@ export {
   settingsHelp,
 } from "./settings.js";
 export { spkiHash } from "./spki-hash.js";
+export type { SystemTimersOptions, Timer, Timers } from "./timers.js";
+export { FakeTimers, systemTimers } from "./timers.js";
 export { compatibleApiVersion, version } from "./version.js";

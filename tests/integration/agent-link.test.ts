@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Backoff, FakeTimers } from "@smart-orchestrator/shared";
 import test from "ava";
-import { eventually, startHub } from "../support/hub-harness.js";
+import { eventually, startHub, testTimings } from "../support/hub-harness.js";
 import { StaticReports, sampleReport, startLink } from "../support/link-harness.js";
 
 test("join over TLS: token → credential, Hello/Welcome, report arrives, status Enabled then Disconnected", async (t) => {
@@ -53,7 +54,11 @@ test("join over TLS: token → credential, Hello/Welcome, report arrives, status
 });
 
 test("a report change is pushed at once, not only on the interval", async (t) => {
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  // An hour between interval reports: only the push on change can deliver "b" in time.
+  const hub = await startHub({
+    env: { SO_INSECURE: "true" },
+    timings: { ...testTimings, reportIntervalMs: 3_600_000 },
+  });
   t.teardown(() => hub.close());
   const { uid, token } = await hub.createCluster("edge-2");
   const reports = new StaticReports(sampleReport("a"));
@@ -67,9 +72,37 @@ test("a report change is pushed at once, not only on the interval", async (t) =>
   await eventually(
     async () => (await hub.api("GET", `/clusters/node/${uid}`)).body[0]?.name === "b",
     "changed report",
-    150,
   );
   t.pass();
+});
+
+test("the agent redials when the hub is silent past the read deadline (fake clock)", async (t) => {
+  // The hub pings and asks for reports once an hour, so after Welcome it says nothing.
+  const quiet = { reportIntervalMs: 3_600_000, pingIntervalMs: 3_600_000, readDeadlineMs: 10_000 };
+  const hub = await startHub({ env: { SO_INSECURE: "true" }, timings: quiet });
+  t.teardown(() => hub.close());
+  const { token } = await hub.createCluster("edge-quiet");
+  const timers = new FakeTimers();
+  const agent = startLink({
+    hub: hub.hubAddress,
+    token,
+    insecure: true,
+    timers,
+    backoff: new Backoff({ initialMs: 1_000, random: () => 0.5 }),
+  });
+  t.teardown(() => agent.stop());
+  await eventually(() => agent.link.state === "connected", "connected");
+  timers.advance(9_999);
+  t.is(agent.link.state, "connected", "the Welcome's 10 s deadline has not passed");
+  timers.advance(1);
+  t.is(agent.link.state, "disconnected", "gave up on the silent stream at 10 s");
+  t.is(agent.link.attempts, 1);
+  await eventually(() => timers.pending === 1, "the backoff wait is scheduled");
+  timers.advance(500);
+  await eventually(
+    () => agent.link.attempts === 2 && agent.link.state === "connected",
+    "redialled after the backoff wait",
+  );
 });
 
 test("the saved credential is used after a restart of the agent; the token is then spent", async (t) => {

@@ -2,12 +2,15 @@ import { type ClientDuplexStream, credentials, Metadata, status } from "@grpc/gr
 import {
   AgentHubClient,
   type AgentMessage,
+  Backoff,
+  FakeTimers,
   type HubMessage,
+  maxLinkMessageBytes,
   type NodeReport,
 } from "@smart-orchestrator/shared";
 import test from "ava";
-import { eventually, startHub } from "../support/hub-harness.js";
-import { sampleReport, startLink } from "../support/link-harness.js";
+import { deadlineTimings, eventually, startHub } from "../support/hub-harness.js";
+import { StaticReports, sampleReport, startLink } from "../support/link-harness.js";
 import { FreezableProxy } from "../support/tcp-proxy.js";
 
 const hello = {
@@ -18,17 +21,23 @@ const hello = {
   architectures: ["amd64"],
 };
 
-/** Opens a raw stream with the given bearer and claimed cluster id; resolves with its end status. */
-function rawStream(address: string, bearer: string, clusterId?: string) {
+/** Opens a raw stream with the given bearer and claimed cluster id (it answers pings); resolves with its end status. */
+function rawStream(address: string, bearer: string, clusterId?: string, answerPings = true) {
   const client = new AgentHubClient(address, credentials.createInsecure(), {
-    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 2 * maxLinkMessageBytes,
   });
   const md = new Metadata();
   md.set("authorization", `Bearer ${bearer}`);
   if (clusterId) md.set("x-so-cluster-id", clusterId);
   const stream: ClientDuplexStream<AgentMessage, HubMessage> = client.connect(md);
   const received: HubMessage[] = [];
-  stream.on("data", (m: HubMessage) => received.push(m));
+  stream.on("data", (m: HubMessage) => {
+    received.push(m);
+    // Answer pings as an agent does, so that only the behaviour under test ends a stream,
+    // not the 1.5 s read deadline on a busy machine.
+    if (answerPings && m.body?.$case === "ping")
+      stream.write({ body: { $case: "pong", value: { nonce: m.body.value.nonce } } });
+  });
   const ended = new Promise<{ code: number; details: string }>((resolve) => {
     stream.on("error", (e: Error & { code: number; details: string }) =>
       resolve({ code: e.code, details: e.details }),
@@ -95,13 +104,18 @@ test("a killed stream is redialled", async (t) => {
 });
 
 test("a half-open connection is detected by both ends within the read deadline", async (t) => {
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  const hub = await startHub({ env: { SO_INSECURE: "true" }, timings: deadlineTimings });
   t.teardown(() => hub.close());
   const proxy = new FreezableProxy(hub.plane.grpcPort);
   await proxy.listen();
   t.teardown(() => proxy.close());
   const { uid, token } = await hub.createCluster("half-open");
-  const agent = startLink({ hub: `127.0.0.1:${proxy.port}`, token, insecure: true });
+  const agent = startLink({
+    hub: `127.0.0.1:${proxy.port}`,
+    token,
+    insecure: true,
+    readDeadlineMs: deadlineTimings.readDeadlineMs,
+  });
   t.teardown(() => agent.stop());
   await eventually(() => agent.link.state === "connected", "connected");
   const before = agent.link.attempts;
@@ -126,6 +140,24 @@ test("a half-open connection is detected by both ends within the read deadline",
     async () => (await hub.api("GET", `/clusters/${uid}`)).body.status === "Enabled",
     "Enabled again",
   );
+});
+
+test("an agent that stops answering gets DEADLINE_EXCEEDED at its end of the stream", async (t) => {
+  const hub = await startHub({ env: { SO_INSECURE: "true" }, timings: deadlineTimings });
+  t.teardown(() => hub.close());
+  const { uid, token } = await hub.createCluster("mute");
+  const cred = (await joinedCredential(hub.hubAddress, token)).credential;
+  const mute = rawStream(hub.hubAddress, cred, uid, false);
+  t.teardown(() => mute.close());
+  mute.stream.write({ body: { $case: "hello", value: hello } });
+  let end: { code: number; details: string } | undefined;
+  void mute.ended.then((e) => {
+    end = e;
+  });
+  // The status must reach the agent (agent-session.test.ts has the regression this guards).
+  await eventually(() => end, "the stream ends at the agent", 20_000);
+  t.is(end?.code, status.DEADLINE_EXCEEDED);
+  t.regex(end?.details ?? "", /no message from the agent for 1500 ms/);
 });
 
 test("a wrong CA hash is a clear error and no connection", async (t) => {
@@ -262,7 +294,8 @@ test("an oversized message is refused with RESOURCE_EXHAUSTED and the hub keeps 
   const big = sampleReport();
   const node = big.nodes[0];
   if (!node) throw new Error("sample has a node");
-  node.labels.blob = "x".repeat(9 * 1024 * 1024);
+  // Just past the link-wide limit, whatever it is set to.
+  node.labels.blob = "x".repeat(maxLinkMessageBytes + 1024);
   s.stream.write({ body: { $case: "nodeReport", value: big } });
   t.is((await s.ended).code, status.RESOURCE_EXHAUSTED);
   s.close();
@@ -299,21 +332,31 @@ test("regression: a stream that dies right after Welcome does not redial in a ti
   t.teardown(() => hub.close());
   const { uid, token } = await hub.createCluster("flapping");
   // The hub rejects this report (bad node name), so every stream ends just after Welcome.
-  const { StaticReports } = await import("../support/link-harness.js");
-  const { Backoff } = await import("@smart-orchestrator/shared");
+  const timers = new FakeTimers();
   const agent = startLink({
     hub: hub.hubAddress,
     token,
     insecure: true,
     reports: new StaticReports(sampleReport("Bad_Name")),
     backoff: new Backoff({ initialMs: 200, maxMs: 2_000, random: () => 1 }),
+    timers,
   });
   t.teardown(() => agent.stop());
-  await eventually(() => agent.link.attempts >= 1, "first attempt");
-  const started = Date.now();
-  await new Promise((r) => setTimeout(r, 3_000));
-  const attempts = agent.link.attempts;
-  // Waits of 0.2, 0.4, 0.8, 1.6 s fit about four redials in 3 s; a reset on every Welcome would allow ~15.
-  t.true(attempts <= 6, `${attempts} attempts in ${Date.now() - started} ms`);
+  // The waits widen: a reset on every Welcome would give 200 ms each time.
+  for (const [i, wait] of [200, 400, 800, 1_600].entries()) {
+    await eventually(
+      () =>
+        agent.link.attempts === i + 1 &&
+        agent.link.state === "disconnected" &&
+        timers.pending === 1,
+      `stream ${i + 1} ended and the link waits`,
+    );
+    timers.advance(wait - 1);
+    t.is(agent.link.attempts, i + 1, `no redial before ${wait} ms`);
+    t.is(timers.pending, 1);
+    timers.advance(1);
+    // Upper bound: it does redial once the wait is over.
+    await eventually(() => agent.link.attempts === i + 2, `redial ${i + 1} after ${wait} ms`);
+  }
   t.is((await hub.api("GET", `/clusters/node/${uid}`)).body.length, 0);
 });

@@ -3,14 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type ControlPlane,
+  type ControlPlaneDeps,
   createControlPlane,
   loadConfig,
 } from "@smart-orchestrator/control-plane";
 import { createLogger, type Logger } from "@smart-orchestrator/shared";
 
-/** Short link timings so tests see deadlines pass in well under a second. */
-// A 1.5 s deadline still tolerates a busy CI machine (event-loop stalls of a second happen).
-export const fastTimings = { reportIntervalMs: 200, pingIntervalMs: 250, readDeadlineMs: 1500 };
+/**
+ * Link timings for tests: reports and pings come fast, but the read deadline
+ * is 10 s, past the event-loop stalls of a busy two-core machine. A 1.5 s
+ * deadline here made sessions die and redial in a loop under load, so tests
+ * that never meant to test deadlines timed out ("three nodes", "usage with
+ * rates"). Deadline tests pass {@link deadlineTimings} or use FakeTimers.
+ */
+export const testTimings = { reportIntervalMs: 200, pingIntervalMs: 250, readDeadlineMs: 10_000 };
+
+/** Short deadlines, for the tests of the deadline itself over real sockets. */
+export const deadlineTimings = { ...testTimings, readDeadlineMs: 1500 };
 
 /** A control plane with its hub, on free ports, for link tests. */
 export interface HubHarness {
@@ -18,7 +27,13 @@ export interface HubHarness {
   readonly url: string;
   readonly dataDir: string;
   readonly hubAddress: string;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Calls the REST API as admin; `headers` adds request headers (Force, Timeout). */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   /** Registers a cluster and returns its id and join token. */
   createCluster(name: string): Promise<{ uid: string; token: string }>;
   close(): Promise<void>;
@@ -41,6 +56,8 @@ export async function startHub(
     grpcPort?: number;
     env?: Record<string, string>;
     now?: () => Date;
+    /** Link timings the hub tells agents in Welcome (default {@link testTimings}). */
+    timings?: ControlPlaneDeps["hubTimings"];
   } = {},
 ): Promise<HubHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "so-hub-"));
@@ -59,16 +76,22 @@ export async function startHub(
   const plane = await createControlPlane({
     config,
     log: testLogger("hub"),
-    hubTimings: fastTimings,
+    hubTimings: options.timings ?? testTimings,
     ...(options.now ? { now: options.now } : {}),
   });
   const url = `http://127.0.0.1:${plane.httpPort}`;
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(url + path, {
       method,
       headers: {
         authorization: `Bearer ${adminToken}`,
         ...(body ? { "content-type": "application/json" } : {}),
+        ...headers,
       },
       body: body ? JSON.stringify(body) : undefined,
     });

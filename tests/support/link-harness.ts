@@ -79,7 +79,8 @@ export function startLink(options: Partial<HubLinkOptions> & Pick<HubLinkOptions
     reports: new StaticReports(sampleReport()),
     log: testLogger("agent"),
     backoff: new Backoff({ initialMs: 50, maxMs: 300 }),
-    readDeadlineMs: 1500,
+    // Until Welcome tells the hub's; past the stalls of a busy machine (TLS join included).
+    readDeadlineMs: 10_000,
     onState: (s) => states.push(s),
     ...options,
   });

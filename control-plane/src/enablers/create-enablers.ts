@@ -25,6 +25,8 @@ export interface CreateEnablersOptions {
   readonly log: Logger;
   readonly chooser?: ClusterChooser;
   readonly maxRenderedBytes?: number;
+  /** Also told when an enabler's command ends (placement lets its capacity hold go then). */
+  readonly onSettled?: (enablerId: string) => void;
 }
 
 /** The enablers module: the REST-facing service, the outbox the hub feeds, and the records. */
@@ -33,6 +35,8 @@ export interface Enablers {
   readonly outbox: CommandOutbox;
   readonly records: EnablerRecords;
   readonly tombstones: TombstoneStore;
+  /** Validates, resolves and renders releases (placement renders with it too). */
+  readonly builder: ReleaseBuilder;
   /** What deleting a cluster needs: its enablers counted, then dropped with every queued command. */
   readonly ofCluster: {
     countFor(clusterId: string): Promise<number>;
@@ -76,7 +80,10 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
     tombstones,
     sessions: o.sessions,
     log: o.log.child({ component: "outbox" }),
-    onSettled: (id) => service?.settled(id),
+    onSettled: (id) => {
+      service?.settled(id);
+      o.onSettled?.(id);
+    },
   });
   service = new EnablerService({
     records,
@@ -97,6 +104,7 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
     outbox,
     records,
     tombstones,
+    builder,
     ofCluster: {
       countFor: (clusterId) => records.countFor(clusterId),
       async removeForCluster(clusterId) {

@@ -35,6 +35,8 @@ export interface PendingCommand {
   readonly revision?: number;
   readonly timeoutMs: number;
   readonly issuedAt: string;
+  /** Set while no session has taken it: the first send records the status move. */
+  readonly waitingForCluster?: true;
 }
 
 /** A recorded status change. */
@@ -100,6 +102,8 @@ export interface EnablerDoc extends StoredDoc {
   readonly timeoutMs: number;
   readonly placementPolicy?: string;
   readonly auto: boolean;
+  /** With `auto`: the placement decision and why (PlacementDecision, owned by placement/). */
+  readonly placement?: Readonly<Record<string, unknown>>;
   readonly status: EnablerStatus;
   readonly statusReason: string;
   /** The newest revision written. */

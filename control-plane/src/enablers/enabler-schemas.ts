@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PlacementDecisionView } from "../placement/placement-schemas.js";
 import { enablerStatuses } from "./enabler-doc.js";
 import { parseGoDuration } from "./go-duration.js";
 
@@ -62,7 +63,18 @@ export const CreateEnablerBody = z
       .nullish()
       .describe("exact version or semver range; the newest stable when absent"),
     timeout: GoDuration.default("5m0s").describe("how long to wait for readiness"),
-    auto: z.boolean().default(false).describe("place automatically (not available yet)"),
+    auto: z
+      .boolean()
+      .default(false)
+      .describe("place automatically (cluster is then ignored); see placementPolicy"),
+    predictive: z
+      .boolean()
+      .optional()
+      .meta({
+        ...ours,
+        description:
+          "Ours: with auto, place on forecast p90 usage and mean forecast traffic over SO_FORECAST_HORIZON (default SO_PREDICTIVE)",
+      }),
     placementPolicy: Policy.optional(),
     placement_policy: Policy.optional(),
     PlacementPolicy: Policy.optional(),
@@ -174,6 +186,9 @@ export const EnablerDetailView = EnablerView.extend({
     .optional()
     .describe("what the agent still waits for"),
   moves: z.array(z.object({ status: z.enum(enablerStatuses), reason: z.string(), at: z.string() })),
+  placement: PlacementDecisionView.optional().describe(
+    "with auto: each candidate's maxReplicas, score and rank, or why it was rejected",
+  ),
 }).meta({ id: "EnablerDetail", ...ours });
 
 /** A list item. */

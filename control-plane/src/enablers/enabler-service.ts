@@ -36,12 +36,22 @@ export interface ClusterDirectory {
  */
 export interface ClusterChooser {
   choose(request: {
+    /** The enabler's id: capacity the choice promises is held under it. */
+    readonly id: string;
     readonly name: string;
     readonly namespace: string;
     readonly policy?: string;
+    /** Ours: place on forecast usage; the server default when absent. */
+    readonly predictive?: boolean;
     /** What will be deployed; render it per candidate with the ReleaseBuilder to read requests. */
     readonly source: ReleaseSource;
-  }): Promise<TargetCluster>;
+  }): Promise<{
+    readonly cluster: TargetCluster;
+    /** The decision and its explanation, stored with the enabler. */
+    readonly placement: Readonly<Record<string, unknown>>;
+  }>;
+  /** The enabler was not stored after all: what was held for it goes. */
+  abandon?(id: string): void;
 }
 
 /** The chooser used until the scheduler lands: `auto: true` gets a 400 naming `auto`. */
@@ -103,9 +113,27 @@ export class EnablerService {
   async create(input: CreateEnablerInput, receivedAt: Date): Promise<{ uid: string }> {
     const policy = input.placementPolicy ?? input.placement_policy ?? input.PlacementPolicy;
     const source = sourceOf(input.helmChart, input.manifests, input.version, input.values ?? {});
-    const cluster = input.auto
-      ? await this.#choose(input, policy)
-      : await this.#cluster(input.cluster ?? "");
+    const id = randomUUID();
+    const chosen = input.auto
+      ? await this.#choose(id, input, policy)
+      : { cluster: await this.#cluster(input.cluster ?? "") };
+    try {
+      return await this.#create(id, input, policy, source, chosen, receivedAt);
+    } catch (err) {
+      if (input.auto) this.#d.chooser?.abandon?.(id);
+      throw err;
+    }
+  }
+
+  async #create(
+    id: string,
+    input: CreateEnablerInput,
+    policy: string | undefined,
+    source: ReleaseSource,
+    chosen: { cluster: TargetCluster; placement?: Readonly<Record<string, unknown>> },
+    receivedAt: Date,
+  ): Promise<{ uid: string }> {
+    const cluster = chosen.cluster;
     const key = releaseKeyOf(cluster.id, input.namespace, input.name);
     if ((await this.#d.records.list({ cluster: cluster.id })).some((e) => e.releaseKey === key)) {
       throw nameTaken(input.name, input.namespace);
@@ -115,7 +143,6 @@ export class EnablerService {
       name: input.name,
       namespace: input.namespace,
     });
-    const id = randomUUID();
     const timeoutMs = parseGoDuration(input.timeout) ?? 300_000;
     const summary = await this.#writeRevision(id, 1, built);
     const command = this.#command("deploy", timeoutMs, 1);
@@ -135,6 +162,7 @@ export class EnablerService {
           timeoutMs,
           ...(policy ? { placementPolicy: policy } : {}),
           auto: input.auto,
+          ...(chosen.placement ? { placement: chosen.placement } : {}),
           currentRevision: 1,
           revisions: [summary],
           createdAt: receivedAt.toISOString(),
@@ -320,8 +348,10 @@ export class EnablerService {
     };
   }
 
-  async #choose(input: CreateEnablerInput, policy: string | undefined): Promise<TargetCluster> {
+  #choose(id: string, input: CreateEnablerInput, policy: string | undefined) {
     return (this.#d.chooser ?? noAutomaticPlacement).choose({
+      id,
+      ...(input.predictive !== undefined ? { predictive: input.predictive } : {}),
       name: input.name,
       namespace: input.namespace,
       ...(policy ? { policy } : {}),
@@ -402,7 +432,8 @@ export class EnablerService {
   }
 }
 
-function sourceOf(
+/** What a create request deploys: a chart with values, or its manifests as YAML. */
+export function sourceOf(
   helmChart: string | undefined,
   manifests: string | readonly Record<string, unknown>[] | undefined,
   version: string | null | undefined,

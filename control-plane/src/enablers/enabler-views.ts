@@ -51,5 +51,7 @@ export function toEnablerDetail(doc: EnablerDoc, clusterName?: string): EnablerD
         }
       : {}),
     moves: doc.moves.map((m) => ({ ...m })),
+    // Written only by placement/ from a PlacementDecision, so it has the view's shape.
+    ...(doc.placement ? { placement: doc.placement as EnablerDetailView["placement"] } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type {
   HubMessage,
   Logger,
   NodeReport,
+  Timers,
 } from "@smart-orchestrator/shared";
 import type { AgentAuthenticator, AgentIdentity } from "./agent-auth.js";
 import { AgentSession } from "./agent-session.js";
@@ -45,6 +46,10 @@ export interface AgentHubDeps {
   readonly onReportHandled?: (seconds: number) => void;
   /** True while the hub shuts down: ended sessions are then not recorded as disconnects. */
   readonly isStopping?: () => boolean;
+  /** Clock and timers of sessions (pings, read deadlines); tests pass FakeTimers. */
+  readonly timers?: Timers;
+  /** Called with the stream's peer once an authenticated Hello started a session (lifts the connection's Hello deadline). */
+  readonly onHello?: (peer: string) => void;
 }
 
 /**
@@ -111,6 +116,7 @@ export function createConnectHandler(deps: AgentHubDeps) {
             return fail(err, "rejected Hello");
           }
           session = startSession(deps, call, identity, m.body.value);
+          deps.onHello?.(call.getPeer());
         };
         for (const m of early.splice(0)) onMessage(m);
       },
@@ -134,6 +140,7 @@ function startSession(
     clusterId,
     call,
     timings: deps.timings,
+    ...(deps.timers ? { timers: deps.timers } : {}),
     log,
     sink: {
       report: (id: string, report: NodeReport) => {

@@ -7,7 +7,10 @@ import type {
   HubMessage,
   Logger,
   NodeReport,
+  Timer,
+  Timers,
 } from "@smart-orchestrator/shared";
+import { systemTimers } from "@smart-orchestrator/shared";
 import { toGrpcError } from "./grpc-status.js";
 import type { HubTimings } from "./hub-timings.js";
 import { checkCommandProgress, checkCommandResult, checkNodeReport } from "./message-checks.js";
@@ -28,7 +31,11 @@ export interface AgentSessionOptions {
   readonly log: Logger;
   /** Called once when the session has ended, for whatever reason. */
   readonly onEnd: (session: AgentSession, reason: string) => void;
+  /** Clock and timers for pings and the read deadline; tests pass FakeTimers. */
+  readonly timers?: Timers;
 }
+
+const backgroundTimers = systemTimers({ unref: true });
 
 /**
  * One live agent stream after Hello. It pings on an interval and ends the
@@ -38,23 +45,25 @@ export interface AgentSessionOptions {
 export class AgentSession {
   readonly clusterId: string;
   readonly #o: AgentSessionOptions;
-  #pingTimer: NodeJS.Timeout | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
+  readonly #timers: Timers;
+  #pingTimer: Timer | undefined;
+  #deadlineTimer: Timer | undefined;
   #nonce = 0;
   #ended = false;
 
   constructor(options: AgentSessionOptions) {
     this.clusterId = options.clusterId;
     this.#o = options;
+    this.#timers = options.timers ?? backgroundTimers;
   }
 
   /** Starts pinging and the read deadline; the stream's later messages come to {@link receive}. */
   start(): void {
     this.#touch();
-    this.#pingTimer = setInterval(() => {
-      this.send({ body: { $case: "ping", value: { nonce: ++this.#nonce, sentAtMs: Date.now() } } });
+    this.#pingTimer = this.#timers.setInterval(() => {
+      const ping = { nonce: ++this.#nonce, sentAtMs: this.#timers.now() };
+      this.send({ body: { $case: "ping", value: ping } });
     }, this.#o.timings.pingIntervalMs);
-    this.#pingTimer.unref();
   }
 
   /** Whether the session has ended. */
@@ -120,21 +129,22 @@ export class AgentSession {
   end(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#deadlineTimer);
+    this.#pingTimer?.clear();
+    this.#deadlineTimer?.clear();
     this.#o.onEnd(this, reason);
   }
 
   #touch(): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = setTimeout(() => {
+    this.#deadlineTimer?.clear();
+    this.#deadlineTimer = this.#timers.setTimeout(() => {
       this.#o.log.warn({ clusterId: this.clusterId }, "agent read deadline passed; closing stream");
+      // The status goes out when the stream's writes drain. The stream must not be
+      // destroyed here: that dropped the status and left a live agent's stream open
+      // forever. On a half-open connection HTTP/2 keepalive ends it.
       this.fail({
         code: status.DEADLINE_EXCEEDED,
         details: `no message from the agent for ${this.#o.timings.readDeadlineMs} ms`,
       });
-      this.#o.call.cancelled || this.#o.call.destroy();
     }, this.#o.timings.readDeadlineMs);
-    this.#deadlineTimer.unref();
   }
 }

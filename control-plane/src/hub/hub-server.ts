@@ -1,24 +1,15 @@
-import { ServerCredentials as Creds, Server, type ServerCredentials } from "@grpc/grpc-js";
-import { AgentHubService, type Logger, maxLinkMessageBytes } from "@smart-orchestrator/shared";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { AgentHubService, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import { type AgentHubDeps, createConnectHandler } from "./agent-hub.js";
+import { type HubListenerOptions, startHubListener } from "./hub-listener.js";
+
+export type { HubTls } from "./hub-listener.js";
 
 /** Largest message either way on an agent stream (the link-wide limit, 32 MiB). */
 export const maxAgentMessageBytes = maxLinkMessageBytes;
 
-/** TLS material the hub serves: key plus chain (leaf, then CA), PEM. */
-export interface HubTls {
-  readonly keyPem: string;
-  readonly chainPem: string;
-}
-
-/** Options for {@link startHubServer}. */
-export interface HubServerOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Undefined means plaintext (`--insecure`). */
-  readonly tls: HubTls | undefined;
-  readonly log: Logger;
-}
+/** Options for {@link startHubServer}: where and how to listen. */
+export type HubServerOptions = Omit<HubListenerOptions, "onReady">;
 
 /** A listening hub. */
 export interface HubServer {
@@ -28,12 +19,15 @@ export interface HubServer {
 }
 
 /**
- * Starts the gRPC server agents dial. HTTP/2 keepalive is on in both
- * directions, on top of the app-level ping: either alone misses some
- * half-open connections (the top complaint against Rancher and KubeEdge agents).
+ * Starts the gRPC server agents dial. The listening socket is our own
+ * ({@link startHubListener}: TLS, deadlines and caps before grpc-js sees a
+ * byte); grpc-js gets ready connections through its connection injector.
+ * HTTP/2 keepalive is on in both directions, on top of the app-level ping:
+ * either alone misses some half-open connections (the top complaint against
+ * Rancher and KubeEdge agents).
  */
 export async function startHubServer(
-  deps: AgentHubDeps,
+  deps: Omit<AgentHubDeps, "onHello">,
   options: HubServerOptions,
 ): Promise<HubServer> {
   const server = new Server({
@@ -45,29 +39,27 @@ export async function startHubServer(
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
     "grpc.max_connection_idle_ms": 2 ** 31 - 1,
   });
-  server.addService(AgentHubService, { connect: createConnectHandler(deps) });
-  const creds: ServerCredentials = options.tls
-    ? Creds.createSsl(
-        null,
-        [
-          {
-            private_key: Buffer.from(options.tls.keyPem),
-            cert_chain: Buffer.from(options.tls.chainPem),
-          },
-        ],
-        false,
-      )
-    : Creds.createInsecure();
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, creds, (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+  // The listener declared below is set before any connection can reach a handler.
+  let listener: Awaited<ReturnType<typeof startHubListener>> | undefined;
+  server.addService(AgentHubService, {
+    connect: createConnectHandler({ ...deps, onHello: (peer) => listener?.helloReceived(peer) }),
   });
-  options.log.info({ port, tls: !!options.tls }, "agent hub listening");
+  // TLS is terminated by the listener, so grpc-js sees decrypted streams.
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  listener = await startHubListener({
+    ...options,
+    onReady: (socket) => injector.injectConnection(socket),
+  });
+  const hubListener = listener;
+  options.log.info(
+    { port: hubListener.port, tls: !!options.tls, limits: options.limits },
+    "agent hub listening",
+  );
   return {
-    port,
-    close(graceMs = 2000) {
-      return new Promise<void>((resolve) => {
+    port: hubListener.port,
+    async close(graceMs = 2000) {
+      const closed = hubListener.close();
+      await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -78,6 +70,8 @@ export async function startHubServer(
           resolve();
         });
       });
+      hubListener.destroyAll();
+      await closed;
     },
   };
 }

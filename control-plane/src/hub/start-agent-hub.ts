@@ -6,6 +6,7 @@ import type { Collection } from "../store/store.js";
 import { AgentAuthenticator, type CredentialRecords } from "./agent-auth.js";
 import type { CommandProgressSink, CommandResultSink, SessionStartListener } from "./agent-hub.js";
 import { ClusterPresence, type PresenceRecords } from "./cluster-presence.js";
+import type { HubConnectionLimits } from "./hub-listener.js";
 import { createHubMetrics } from "./hub-metrics.js";
 import { startHubServer } from "./hub-server.js";
 import type { HubTimings } from "./hub-timings.js";
@@ -27,6 +28,8 @@ export interface AgentHubModuleDeps {
   readonly tlsSource: HubTlsSource;
   readonly host: string;
   readonly port: number;
+  /** Deadlines and caps on raw connections. */
+  readonly limits: HubConnectionLimits;
   /** The cluster records, through the two small interfaces the hub declares. */
   readonly clusters: CredentialRecords & PresenceRecords;
   readonly caStore: Collection<CaDoc>;
@@ -89,7 +92,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       ...(deps.onSessionStart ? { onSessionStart: deps.onSessionStart } : {}),
       onReportHandled: metrics.reportHandled,
     },
-    { host: deps.host, port: deps.port, tls: tls.tls, log },
+    { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log },
   );
   const sweep = setTimeout(() => {
     presence

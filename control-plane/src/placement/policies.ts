@@ -32,7 +32,8 @@ export interface Rankable {
 export interface Ranking {
   readonly order: PlacementPolicy;
   readonly scoreMeaning: string;
-  readonly score: (c: Rankable) => number;
+  /** The figure shown as the candidate's score; undefined when it has none (no traffic figure). */
+  readonly score: (c: Rankable) => number | undefined;
   readonly compare: (a: Rankable, b: Rankable) => number;
 }
 
@@ -57,7 +58,7 @@ const trafficMost: Ranking = {
   order: "traffic-most",
   scoreMeaning:
     "network receive rate in bytes/s, highest first; clusters without a rate follow in worst-fit order",
-  score: (c) => c.traffic ?? -1,
+  score: (c) => (c.traffic === null ? undefined : Math.round(c.traffic)),
   compare: (a, b) => {
     if (a.traffic !== null && b.traffic !== null) return b.traffic - a.traffic || byName(a, b);
     if (a.traffic !== null) return -1;

@@ -150,14 +150,16 @@ export class Scheduler {
         continue;
       }
       const traffic = forecast ? forecast.rxMeanBytesPerSecond : c.rxBytesPerSecond;
-      const f: Fitting = {
-        cluster: c,
-        clusterId: c.id,
-        name: c.name,
-        maxReplicas: fit.maxReplicas,
-        traffic,
-        ...(forecast ? { forecast } : {}),
-      };
+      const f: Fitting = forecast
+        ? {
+            cluster: c,
+            clusterId: c.id,
+            name: c.name,
+            maxReplicas: fit.maxReplicas,
+            traffic,
+            forecast,
+          }
+        : { cluster: c, clusterId: c.id, name: c.name, maxReplicas: fit.maxReplicas, traffic };
       (c.cloud ? cloud : edge).push(f);
     }
     const ranked = edge.length ? edge : cloud;
@@ -167,16 +169,19 @@ export class Scheduler {
     const order = [...edge, ...cloud];
     const chosen = order[0];
     rejected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const candidates: CandidateExplanation[] = order.map((f, i) => ({
-      clusterId: f.clusterId,
-      name: f.name,
-      cloud: f.cluster.cloud,
-      outcome: i === 0 ? "chosen" : "fits",
-      maxReplicas: f.maxReplicas,
-      score: ranking.score(f),
-      rank: i + 1,
-      ...(f.forecast ? { forecast: f.forecast } : {}),
-    }));
+    const candidates: CandidateExplanation[] = order.map((f, i) => {
+      const score = ranking.score(f);
+      return {
+        clusterId: f.clusterId,
+        name: f.name,
+        cloud: f.cluster.cloud,
+        outcome: i === 0 ? "chosen" : "fits",
+        maxReplicas: f.maxReplicas,
+        ...(score !== undefined ? { score } : {}),
+        rank: i + 1,
+        ...(f.forecast ? { forecast: f.forecast } : {}),
+      };
+    });
     const decision: PlacementDecision = {
       policy: options.policy,
       order: ranking.order,

@@ -107,7 +107,7 @@ export async function downloadToFile(
       await fh.write(chunk);
     }
     if (!res.encoded && Number.isFinite(declared) && bytes < declared) {
-      throw new Error(`got ${bytes} of ${declared} bytes`);
+      throw fail(`the download was cut off (${bytes} of ${declared} bytes)`);
     }
   } catch (err) {
     res.body.destroy();

@@ -18,6 +18,9 @@ import {
   type Logger,
   maxLinkMessageBytes,
   type NodeReport,
+  systemTimers,
+  type Timer,
+  type Timers,
 } from "@smart-orchestrator/shared";
 import type { CredentialStore } from "../state/credential-store.js";
 import { fetchPinnedCa } from "./ca-pin.js";
@@ -66,6 +69,8 @@ export interface HubLinkOptions {
   /** Extra channel options (benchmarks set `grpc.use_local_subchannel_pool`). */
   readonly channelOptions?: ChannelOptions;
   readonly onState?: (state: LinkState, detail: string) => void;
+  /** Clock and timers (read deadline, report interval, backoff waits); tests pass FakeTimers. */
+  readonly timers?: Timers;
 }
 
 type Stream = ClientDuplexStream<AgentMessage, HubMessage>;
@@ -91,6 +96,7 @@ const channelDefaults: ChannelOptions = {
 export class HubLink {
   readonly #o: HubLinkOptions;
   readonly #backoff: Backoff;
+  readonly #timers: Timers;
   #client: AgentHubClient | undefined;
   #stream: Stream | undefined;
   #stopped = false;
@@ -115,6 +121,7 @@ export class HubLink {
   constructor(options: HubLinkOptions) {
     this.#o = options;
     this.#backoff = options.backoff ?? new Backoff();
+    this.#timers = options.timers ?? systemTimers();
   }
 
   /** Starts the connect loop; resolves when {@link stop} has been called and the loop ended. */
@@ -162,9 +169,9 @@ export class HubLink {
   #drive(stream: Stream, hello: Hello, finished: () => void): void {
     const log = this.#o.log;
     let deadlineMs = this.#o.readDeadlineMs ?? 30_000;
-    let reportTimer: NodeJS.Timeout | undefined;
+    let reportTimer: Timer | undefined;
     let unsubscribe: (() => void) | undefined;
-    let deadline: NodeJS.Timeout | undefined;
+    let deadline: Timer | undefined;
     let over = false;
     let welcomedAt: number | undefined;
     const finish = (why: string) => {
@@ -172,19 +179,19 @@ export class HubLink {
       over = true;
       if (
         welcomedAt !== undefined &&
-        Date.now() - welcomedAt >= (this.#o.healthyAfterMs ?? 5_000)
+        this.#timers.now() - welcomedAt >= (this.#o.healthyAfterMs ?? 5_000)
       ) {
         this.#backoff.reset();
       }
-      clearTimeout(deadline);
-      clearInterval(reportTimer);
+      deadline?.clear();
+      reportTimer?.clear();
       unsubscribe?.();
       if (this.state === "connected") this.#setState("disconnected", why);
       finished();
     };
     const touch = () => {
-      clearTimeout(deadline);
-      deadline = setTimeout(() => {
+      deadline?.clear();
+      deadline = this.#timers.setTimeout(() => {
         log.warn({ deadlineMs }, "no message from the hub within the read deadline; redialling");
         stream.cancel();
         // The channel's TCP connection is likely half-open: a new stream on it would hang too.
@@ -208,10 +215,10 @@ export class HubLink {
           this.clusterId = w.clusterId;
           if (w.credential) this.#adopt(w.clusterId, w.credential);
           this.#preferToken = false;
-          welcomedAt = Date.now();
+          welcomedAt = this.#timers.now();
           this.#setState("connected", `cluster ${w.clusterId}`);
           sendReport();
-          reportTimer = setInterval(sendReport, w.reportIntervalMs || 10_000);
+          reportTimer = this.#timers.setInterval(sendReport, w.reportIntervalMs || 10_000);
           unsubscribe = this.#o.reports.onChange(sendReport);
           break;
         }
@@ -330,9 +337,9 @@ export class HubLink {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = this.#timers.setTimeout(resolve, ms);
       this.#wake = () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       };
     });

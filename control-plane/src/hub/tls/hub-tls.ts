@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { spkiHash } from "@smart-orchestrator/shared";
 import type { SecretBox } from "../../security/secret-box.js";
 import type { Collection } from "../../store/store.js";
-import type { HubTls } from "../hub-server.js";
+import type { HubTls } from "../hub-listener.js";
 import { type CaDoc, issueServerCert, loadOrCreateHubCa } from "./hub-ca.js";
 
 /** Where the hub's TLS comes from. */

@@ -75,7 +75,9 @@ test("bad bodies get 400 or 404 naming the field, and store nothing", async (t) 
     [{ ...base, name: "Web_1" }, 400, "name"],
     [{ ...base, name: "a".repeat(54) }, 400, "name"],
     [{ ...base, cluster: "nope" }, 404, "cluster"],
-    [{ ...base, auto: true }, 400, "auto"],
+    // auto: the only cluster has no agent, so nothing can take it; the 409 names it.
+    [{ ...base, auto: true }, 409, "clusters.edge-1"],
+    [{ ...base, auto: true, predictive: "yes" }, 400, "predictive"],
     [{ ...base, timeout: "5 minutes" }, 400, "timeout"],
     [{ ...base, placement_policy: "random" }, 400, "placement_policy"],
     [{ ...base, namespace: "Bad" }, 400, "namespace"],
