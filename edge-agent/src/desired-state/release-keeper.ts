@@ -103,10 +103,7 @@ export class ReleaseKeeper implements CommandEngine {
     });
   }
 
-  delete(
-    input: DeleteInput & { readonly hooks?: ApplyInput["objects"] },
-    progress: EngineProgress,
-  ): Promise<EngineOutcome> {
+  delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
     return this.#lock.run(input.enablerId, async () => {
       const held = this.#held.get(input.enablerId);
       // The Delete carries the hooks when the control plane sends them; else the held revision's.
