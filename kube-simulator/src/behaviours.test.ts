@@ -133,3 +133,79 @@ test("knobs: never Ready, ImagePullBackOff, and a failing Job", async (t) => {
   });
   t.like(failed, { status: "True", reason: "BackoffLimitExceeded" });
 });
+
+test("owner references are collected: Background, Foreground and Orphan", async (t) => {
+  const owner = await core.createNamespacedConfigMap({
+    namespace: "default",
+    body: { metadata: { name: "owner" } },
+  });
+  const ref = { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata!.uid! };
+  await core.createNamespacedConfigMap({
+    namespace: "default",
+    body: { metadata: { name: "child", ownerReferences: [ref] } },
+  });
+  await core.createNamespacedSecret({
+    namespace: "default",
+    body: { metadata: { name: "grandchild-owner-is-child", ownerReferences: [] } },
+  });
+  await core.deleteNamespacedConfigMap({ name: "owner", namespace: "default" });
+  await waitFor("child collected", () => !sim.get("ConfigMap", "default", "child"));
+  t.truthy(sim.get("Secret", "default", "grandchild-owner-is-child"), "unrelated objects stay");
+
+  // Foreground: the owner is marked first, its pods go, then the owner.
+  await apps.createNamespacedDeployment({
+    namespace: "default",
+    body: {
+      metadata: { name: "fg" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "fg" } },
+        template: template({ app: "fg" }),
+      },
+    },
+  });
+  const pods = () => sim.list("Pod", "default").filter((p) => p.metadata.labels?.app === "fg");
+  await waitFor("fg pods", () => pods().length === 2);
+  // client-node reads a delete's answer as a Status; the API answers with the marked object.
+  const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/default/deployments/fg`, {
+    method: "DELETE",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      kind: "DeleteOptions",
+      apiVersion: "v1",
+      propagationPolicy: "Foreground",
+    }),
+  });
+  const marked = (await res.json()) as {
+    metadata?: { deletionTimestamp?: unknown; finalizers?: string[] };
+  };
+  t.truthy(marked.metadata?.deletionTimestamp);
+  t.deepEqual(marked.metadata?.finalizers, ["foregroundDeletion"]);
+  await waitFor(
+    "fg and its pods gone",
+    () => !sim.get("Deployment", "default", "fg") && pods().length === 0,
+  );
+
+  // Orphan: the pods stay, without the reference.
+  await apps.createNamespacedDeployment({
+    namespace: "default",
+    body: {
+      metadata: { name: "orph" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "orph" } },
+        template: template({ app: "orph" }),
+      },
+    },
+  });
+  const orphans = () => sim.list("Pod", "default").filter((p) => p.metadata.labels?.app === "orph");
+  await waitFor("orph pod", () => orphans().length === 1);
+  await apps.deleteNamespacedDeployment({
+    name: "orph",
+    namespace: "default",
+    body: { propagationPolicy: "Orphan" },
+  });
+  t.is(sim.get("Deployment", "default", "orph"), undefined);
+  t.is(orphans().length, 1);
+  t.is(orphans()[0]?.metadata.ownerReferences, undefined);
+});

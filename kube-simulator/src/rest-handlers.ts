@@ -7,6 +7,7 @@
 import { allocateClusterIp, checkImmutable } from "./admission.js";
 import { ApiStatusError } from "./api-status.js";
 import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
+import { type GarbageCollector, propagationOf } from "./garbage-collector.js";
 import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
 import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
@@ -42,6 +43,8 @@ export interface HandlerContext {
   readonly now: () => number;
   /** First two octets of the service range ("10.43" on k3s), for cluster IPs. */
   readonly serviceIpPrefix?: string;
+  /** Deletes with propagationPolicy; without it, deletes remove just the object. */
+  readonly gc?: GarbageCollector;
 }
 
 const namespaceType = typeOfKind("Namespace");
@@ -346,6 +349,7 @@ export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       { name: req.name, kind: req.type.plural },
     );
   }
+  const policy = propagationOf(req.body, req.query);
   if (isDryRun(req)) return { status: 200, body: live };
   if (req.type === namespaceType) {
     for (const other of allNamespacedTypes()) {
@@ -353,6 +357,7 @@ export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
         ctx.store.delete(other, req.name, obj.metadata.name!);
     }
   }
+  if (ctx.gc) return { status: 200, body: ctx.gc.delete(req.type, live, policy, ctx.now()) };
   return { status: 200, body: ctx.store.delete(req.type, req.namespace, req.name!) };
 }
 
@@ -363,9 +368,14 @@ export function deleteCollection(
   matches: Matcher,
 ): Reply {
   const victims = selected(ctx, req, matches);
+  const policy = propagationOf(req.body, req.query);
   const deleted = isDryRun(req)
     ? victims
-    : victims.map((v) => ctx.store.delete(req.type, v.metadata.namespace, v.metadata.name!));
+    : victims.map((v) =>
+        ctx.gc
+          ? ctx.gc.delete(req.type, v, policy, ctx.now())
+          : ctx.store.delete(req.type, v.metadata.namespace, v.metadata.name!),
+      );
   return {
     status: 200,
     body: {

@@ -99,12 +99,9 @@ export class WorkloadController {
     const ns = obj.metadata.namespace;
     const name = obj.metadata.name!;
     if (workloadKinds.has(kind)) {
-      if (e.type === "DELETED") {
-        this.#later(`gc/${obj.metadata.uid}`, () => this.#collect(ns!, obj.metadata.uid!));
-      } else if (
-        e.type === "ADDED" ||
-        obj.metadata.generation !== e.previous?.metadata.generation
-      ) {
+      // Owned pods of a deleted workload go through the garbage collector.
+      if (e.type === "DELETED") return;
+      if (e.type === "ADDED" || obj.metadata.generation !== e.previous?.metadata.generation) {
         this.#later(`${kind}/${ns}/${name}`, () => this.#reconcile(kind, ns!, name));
       }
     } else if (kind === "Pod" && e.type === "ADDED") {
@@ -151,14 +148,11 @@ export class WorkloadController {
       .filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid));
   }
 
-  #collect(ns: string, uid: string): void {
-    for (const pod of this.#ownedPods(ns, uid)) this.#store.delete(podType, ns, pod.metadata.name!);
-  }
-
   #reconcile(kind: string, ns: string, name: string): void {
     const type = typeOfKind(kind);
     const workload = this.#store.get(type, ns, name);
-    if (!workload) return;
+    // Being deleted (Foreground): its pods are going, not to be replaced.
+    if (!workload || workload.metadata.deletionTimestamp) return;
     const spec = objectAt(workload, "spec");
     const template = objectAt(spec, "template");
     const hash = templateHash(template);
