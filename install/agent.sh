@@ -277,6 +277,9 @@ rules:
     resources: ["secrets"]
     verbs: ["get", "update"]
     resourceNames: ["smart-orchestrator-agent-credential"]
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list", "update", "delete"]
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -471,6 +474,9 @@ rules:
     resources: ["secrets"]
     verbs: ["get", "update"]
     resourceNames: ["smart-orchestrator-agent-credential"]
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list", "update", "delete"]
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1

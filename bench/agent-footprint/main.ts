@@ -7,6 +7,10 @@
 //   npm run bench -- agent-footprint
 //   FOOTPRINT_SECONDS=60   sampling window per run (default 60)
 //   FOOTPRINT_RUNS=all     also the V8 flag matrix (default: headline runs only)
+//   FOOTPRINT_MATCH=re     only the agent runs whose label matches
+//   FOOTPRINT_NODE=path    run on this Node binary (npm run runtimes installs 22 and 24)
+//   FOOTPRINT_DEPLOY=0     skip the second window, after the agent applied a
+//                          20-object raw-manifest enabler (apply engine in use)
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
@@ -15,11 +19,14 @@ import { createInterface } from "node:readline";
 import { startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 import { startTestPlane } from "../../control-plane/src/testing/test-plane.js";
 import { readProc } from "./proc-sample.js";
-import { type AgentRun, agentRuns, type Baseline, baselines, root } from "./runs.js";
+import { type AgentRun, agentRuns, type Baseline, baselines, node, root } from "./runs.js";
 
 const seconds = Number(process.env.FOOTPRINT_SECONDS ?? 60);
 const baselineSeconds = Math.min(seconds, 10);
 const all = process.env.FOOTPRINT_RUNS === "all";
+// FOOTPRINT_MATCH=<regex> keeps only the agent runs whose label matches.
+const match = process.env.FOOTPRINT_MATCH ? new RegExp(process.env.FOOTPRINT_MATCH) : undefined;
+const deploy = process.env.FOOTPRINT_DEPLOY !== "0";
 const spec = (name: string) => `name=${name},nodes=3`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -41,7 +48,7 @@ interface Figures {
 const cpu = cpus();
 console.log(
   `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${mb(totalmem())} MB RAM, ` +
-    `Linux ${release()}, node ${process.version}, ${new Date().toISOString()}`,
+    `Linux ${release()}, node ${execFileSync(node, ["--version"], { encoding: "utf8" }).trim()} (${node}), ${new Date().toISOString()}`,
 );
 console.log(
   `window: ${seconds} s per agent run, sampled every second; baselines ${baselineSeconds} s`,
@@ -54,10 +61,25 @@ const plane = await startTestPlane();
 const results: Figures[] = [];
 try {
   console.log("\nbaselines (no hub, no cluster):");
-  for (const b of baselines) results.push(await measureBaseline(b));
+  for (const b of baselines) {
+    try {
+      results.push(await measureBaseline(b));
+    } catch (err) {
+      console.log(`  ${b.label}: FAILED: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
   console.log("\nagent runs (3-node simulated cluster, joined over TLS, reporting every 10 s):");
-  const runs = agentRuns.filter((r) => all || r.headline);
-  for (const [i, run] of runs.entries()) results.push(await measureAgent(run, i));
+  const runs = agentRuns.filter((r) => (all || r.headline) && (!match || match.test(r.label)));
+  for (const [i, run] of runs.entries()) {
+    try {
+      results.push(...(await measureAgent(run, i)));
+    } catch (err) {
+      // A flag set this Node refuses (or that breaks the agent) is a finding, not the end of the run.
+      console.log(
+        `  ${run.label}: FAILED: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`,
+      );
+    }
+  }
 } finally {
   await plane.close();
   rmSync(work, { recursive: true, force: true });
@@ -83,6 +105,7 @@ async function measureBaseline(b: Baseline): Promise<Figures> {
   try {
     await firstLine(proc, 30_000);
     await sleep(1_000);
+    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}`);
     const f = await sample(b.label, proc.pid ?? 0, baselineSeconds);
     print(f);
     return f;
@@ -91,7 +114,50 @@ async function measureBaseline(b: Baseline): Promise<Figures> {
   }
 }
 
-async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
+/** A raw-manifest release of 20 objects: 10 ConfigMaps, 5 Deployments, 5 Services. */
+function benchManifests(): object[] {
+  const out: object[] = [];
+  for (let i = 0; i < 10; i++)
+    out.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `cfg-${i}` },
+      data: { i: String(i) },
+    });
+  for (let i = 0; i < 5; i++) {
+    const labels = { app: `web-${i}` };
+    out.push({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: `web-${i}` },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "nginx",
+                resources: { requests: { cpu: "10m", memory: "16Mi" } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    out.push({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `web-${i}` },
+      spec: { selector: labels, ports: [{ port: 80 }] },
+    });
+  }
+  return out;
+}
+
+async function measureAgent(run: AgentRun, i: number): Promise<Figures[]> {
   const name = `bench-${i}`;
   const created = await plane.api("POST", "/clusters", {
     body: { name, description: "footprint" },
@@ -119,6 +185,7 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
   const log = createWriteStream(logFile);
   const agent = spawn(run.argv[0] ?? "", [...run.argv.slice(1), ...args], {
     cwd: root,
+    env: { ...process.env, EDGE_AGENT_NODE: node },
     stdio: ["ignore", "pipe", "pipe"],
   });
   agent.stdout?.pipe(log);
@@ -143,7 +210,38 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures> {
       f,
       `ready in ${(readyMs / 1000).toFixed(1)} s; after: ${view.status}, ${nodes.length} nodes`,
     );
-    return f;
+    if (!deploy) return [f];
+    // The same agent after it applied a release: the apply engine loaded and used.
+    const t1 = Date.now();
+    const posted = await plane.api("POST", "/enabler", {
+      body: {
+        name: "footprint",
+        cluster: uid,
+        namespace: "bench",
+        manifests: benchManifests(),
+        timeout: "2m0s",
+      },
+    });
+    if (posted.status !== 201)
+      throw new Error(`POST /enabler: ${posted.status} ${JSON.stringify(posted.body)}`);
+    const enablerId = (posted.body as { uid: string }).uid;
+    let rssDuring = 0;
+    await until(async () => {
+      rssDuring = Math.max(rssDuring, readProc(agent.pid ?? 0).rssBytes);
+      const e = (await plane.api("GET", `/enabler/${enablerId}`)).body as {
+        status?: string;
+        reason?: string;
+      };
+      if (e.status === "Error") throw new Error(`enabler failed: ${e.reason}`);
+      return e.status === "Enabled";
+    }, 120_000);
+    const deployMs = Date.now() - t1;
+    const g = await sample(`${run.label}, after applying 20 objects`, agent.pid ?? 0, seconds);
+    print(
+      g,
+      `Enabled in ${(deployMs / 1000).toFixed(1)} s; RSS max while applying ${mb(rssDuring)} MB`,
+    );
+    return [f, g];
   } finally {
     await stop(agent);
     await sim.stop();

@@ -4,6 +4,13 @@ import { ApplyEngine } from "./apply/apply-engine.js";
 import { CommandRunner } from "./apply/command-runner.js";
 import { ObjectClient } from "./apply/object-client.js";
 import type { AgentConfig } from "./config.js";
+import type { DesiredStateStore } from "./desired-state/desired-release.js";
+import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
+import { FileDesiredStore } from "./desired-state/file-desired-store.js";
+import { HookRunner } from "./desired-state/hook-runner.js";
+import { ReleaseKeeper } from "./desired-state/release-keeper.js";
+import { buildReleaseStatus } from "./desired-state/release-status.js";
+import { SecretDesiredStore } from "./desired-state/secret-desired-store.js";
 import { type AgentHealth, startHealthServer } from "./health/health-server.js";
 import { buildHello } from "./inventory/cluster-facts.js";
 import { HostSampler, type HostScope } from "./inventory/host-stats.js";
@@ -38,6 +45,10 @@ export interface AgentDeps {
   readonly hostScope: HostScope | "none";
   /** How often usage and host figures are sampled (default 10 s). */
   readonly sampleEveryMs?: number;
+  /** Overrides where desired states are kept (managed agents keep them in memory). */
+  readonly desiredState?: DesiredStateStore;
+  /** The drift repair timer (tests fire it by hand). */
+  readonly repairEvery?: Every;
   /** Each Kubernetes list or watch failure (the managed host reports the last one). */
   readonly onInventoryError?: (message: string) => void;
 }
@@ -46,6 +57,10 @@ export interface AgentDeps {
 export interface Agent {
   readonly link: HubLink;
   readonly inventory: NodeInventory;
+  /** The releases held and their desired states. */
+  readonly releases: ReleaseKeeper;
+  /** Re-applies drifted release objects every interval, hub or no hub. */
+  readonly repairer: DriftRepairer;
   /** What `/healthz` and `/readyz` report. */
   health(): AgentHealth;
   /** Where `/healthz` and `/readyz` are served (`host:port`), when enabled. */
@@ -87,11 +102,35 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     ...(deps.onInventoryError ? { onError: deps.onInventoryError } : {}),
   });
   await inventory.start();
+  const objects = ObjectClient.forConfig(kubeConfig);
+  const desiredState =
+    deps.desiredState ??
+    (config.stateDir
+      ? new FileDesiredStore(config.stateDir)
+      : new SecretDesiredStore(core, config.namespace));
+  const releases = new ReleaseKeeper({
+    engine: new ApplyEngine({ client: objects, log: log.child({ part: "apply" }) }),
+    store: desiredState,
+    hooks: new HookRunner({ client: objects, log: log.child({ part: "hooks" }) }),
+    log: log.child({ part: "releases" }),
+  });
+  // Before the link starts: the releases are kept right from the first interval, hub or no hub.
+  if (config.deploy)
+    await releases
+      .load()
+      .catch((err: unknown) =>
+        log.error({ err }, "desired state not loaded; the repairer retries every interval"),
+      );
+  const repairer = new DriftRepairer({
+    releases,
+    client: objects,
+    log: log.child({ part: "repair" }),
+    intervalMs: config.repairIntervalSeconds * 1000,
+    ...(deps.repairEvery ? { every: deps.repairEvery } : {}),
+  });
+  if (config.deploy) repairer.start();
   const commands = new CommandRunner({
-    engine: new ApplyEngine({
-      client: ObjectClient.forConfig(kubeConfig),
-      log: log.child({ part: "apply" }),
-    }),
+    engine: releases,
     deployEnabled: config.deploy,
     log: log.child({ part: "commands" }),
   });
@@ -108,6 +147,22 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   };
   const link = new HubLink({
     onCommand: (command, progress) => commands.handle(command, progress),
+    // Every session starts with what the cluster holds, so the control plane can reconcile.
+    greetings: async () =>
+      config.deploy
+        ? [
+            {
+              body: {
+                $case: "releaseStatus",
+                value: buildReleaseStatus(
+                  releases.held(),
+                  (id) => repairer.stateOf(id),
+                  Date.now(),
+                ),
+              },
+            },
+          ]
+        : [],
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,
@@ -133,11 +188,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   return {
     link,
     inventory,
+    releases,
+    repairer,
     health,
     healthAddress: healthServer?.address,
     async stop() {
       link.stop();
-      await running;
+      await Promise.all([running, repairer.stop()]);
       await Promise.all([inventory.stop(), healthServer?.close()]);
     },
   };

@@ -21,6 +21,18 @@ test("defaults and flags", (t) => {
     statsSource: "kubelet",
     kubeletInsecureTls: false,
     managed: false,
+    repairIntervalSeconds: 60,
+  });
+});
+
+test("the drift repair interval comes from --repair-interval or SO_REPAIR_INTERVAL, in whole seconds", (t) => {
+  t.is(loadAgentConfig({ SO_REPAIR_INTERVAL: "15" }, base).repairIntervalSeconds, 15);
+  t.is(loadAgentConfig({}, [...base, "--repair-interval", "300"]).repairIntervalSeconds, 300);
+  t.throws(() => loadAgentConfig({}, [...base, "--repair-interval", "1.5"]), {
+    message: /--repair-interval.*whole seconds/,
+  });
+  t.throws(() => loadAgentConfig({ SO_REPAIR_INTERVAL: "0" }, base), {
+    message: /SO_REPAIR_INTERVAL.*from 5/,
   });
 });
 

@@ -44,6 +44,8 @@ export interface AgentConfig {
    * and refuses Apply and Delete commands, saying why.
    */
   readonly deploy: boolean;
+  /** Seconds between drift repairs of the held releases (default 60). */
+  readonly repairIntervalSeconds: number;
 }
 
 const options = {
@@ -105,6 +107,11 @@ const options = {
     help: "run by the control plane; bootstrap JSON on stdin",
     boolean: true,
   },
+  repairIntervalSeconds: {
+    env: "SO_REPAIR_INTERVAL",
+    flag: "--repair-interval",
+    help: "seconds between drift repairs of deployed releases (default 60)",
+  },
 } as const satisfies Record<keyof AgentConfig, SettingSpec>;
 
 /** The usage text printed by `--help`. */
@@ -160,6 +167,18 @@ export function loadAgentConfig(
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     throw invalid("--namespace", `must be a DNS-1123 label, got "${namespace}"`);
   }
+  const interval = raw("repairIntervalSeconds");
+  const repairIntervalSeconds = Number(interval.value ?? "60");
+  if (
+    !Number.isInteger(repairIntervalSeconds) ||
+    repairIntervalSeconds < 5 ||
+    repairIntervalSeconds > 86_400
+  ) {
+    throw invalid(
+      interval.source,
+      `must be whole seconds from 5 to 86400, got "${interval.value}"`,
+    );
+  }
   return Object.freeze({
     hub: hub.value,
     token,
@@ -175,6 +194,7 @@ export function loadAgentConfig(
     managed,
     deploy,
     healthListen: healthListen.value,
+    repairIntervalSeconds,
   });
 }
 

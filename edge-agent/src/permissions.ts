@@ -57,6 +57,12 @@ export const namespacePermissions: readonly AgentPermission[] = [
     resourceNames: ["smart-orchestrator-agent-credential"],
     why: "read and rotate that one Secret, and no other",
   },
+  {
+    apiGroups: [""],
+    resources: ["secrets"],
+    verbs: ["get", "list", "update", "delete"],
+    why: "desired state of deployed releases (so-desired-* Secrets, chunked): kept, reloaded at start, old chunks removed; RBAC cannot narrow by name prefix, so this is bounded by the agent's own namespace",
+  },
 ];
 
 /**

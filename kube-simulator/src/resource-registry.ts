@@ -118,6 +118,14 @@ export const resourceTypes: readonly ResourceType[] = [
     tracksGeneration: true,
     subresources: ["scale", "status"],
   }),
+  // Served (kstatus, which helm --wait uses, lists a Deployment's ReplicaSets); the simulated
+  // Deployment controller owns its pods directly, so the list is empty unless a client makes one.
+  grouped("apps", "v1", "ReplicaSet", "replicasets", true, {
+    shortNames: ["rs"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["scale", "status"],
+  }),
   grouped("apps", "v1", "DaemonSet", "daemonsets", true, {
     shortNames: ["ds"],
     hasStatus: true,

@@ -21,6 +21,7 @@ import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
 import { parseClusterSpec, resolveClusterSpec } from "./cluster-spec.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
+import { GarbageCollector } from "./garbage-collector.js";
 import { isObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
@@ -28,7 +29,7 @@ import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
-import { decodeProtobufReview } from "./protobuf-review.js";
+import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
 import { findByPlural, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
@@ -149,12 +150,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function parseBody(raw: Buffer, contentType: string): unknown {
-  // Protobuf and CBOR are not spoken here: 415 makes client-go fall back to JSON, as it
-  // does against any server that lacks an encoding.
-  if (/protobuf|cbor/.test(contentType)) {
+  // client-go typed clients (kubectl auth can-i, Helm's release Secrets) send protobuf.
+  if (isProtobuf(contentType)) return decodeProtobufBody(raw);
+  if (contentType.includes("cbor")) {
     throw new ApiStatusError(
       "UnsupportedMediaType",
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
     );
   }
   const text = raw.toString("utf8");
@@ -216,7 +217,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     storageClass: spec.distribution === "k3s" ? "local-path" : "standard",
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
-  const ctx: HandlerContext = { store, now };
+  const gc = new GarbageCollector(store);
+  const ctx: HandlerContext = {
+    store,
+    now,
+    gc,
+    serviceIpPrefix: spec.distribution === "k3s" ? "10.43" : "10.96",
+  };
   const watches = new Set<ActiveWatch>();
   const nodeType = typeOfKind("Node");
   const podType = typeOfKind("Pod");
@@ -561,7 +568,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           );
         const type = req.headers["content-type"] ?? "";
         const raw = await readBody(req);
-        const review = type.includes("protobuf") ? decodeProtobufReview(raw) : parseBody(raw, type);
+        const review = parseBody(raw, type);
         return { status: 201, body: reviewAccess(review, isDenied, timestamp(now())) };
       } else {
         return resourceRoute(req, res, group, b!, segs.slice(3), query);
@@ -661,6 +668,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     async close() {
       controller.close();
+      gc.close();
       for (const w of watches) w.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -27,7 +27,13 @@ export interface HubHarness {
   readonly url: string;
   readonly dataDir: string;
   readonly hubAddress: string;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Calls the REST API as admin; `headers` adds request headers (Force, Timeout). */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   /** Registers a cluster and returns its id and join token. */
   createCluster(name: string): Promise<{ uid: string; token: string }>;
   close(): Promise<void>;
@@ -97,12 +103,14 @@ export function restClient(url: string, token: string) {
     method: string,
     path: string,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; body: any }> => {
     const res = await fetch(url + path, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
         ...(body ? { "content-type": "application/json" } : {}),
+        ...headers,
       },
       body: body ? JSON.stringify(body) : undefined,
     });

@@ -29,6 +29,8 @@ export interface Toleration {
 /** The node constraints of one pod template. */
 export interface PodConstraints {
   readonly nodeSelector: Readonly<Record<string, string>>;
+  /** The node selector as pairs, read once rather than enumerated for every node. */
+  readonly selectorPairs: readonly (readonly [string, string])[];
   /** Terms ORed together; empty means no required affinity. */
   readonly affinityTerms: readonly NodeSelectorTerm[];
   readonly tolerations: readonly Toleration[];
@@ -61,7 +63,7 @@ export function readConstraints(podSpec: Obj): PodConstraints {
       effect: str(o.effect),
     };
   });
-  return { nodeSelector, affinityTerms, tolerations };
+  return { nodeSelector, selectorPairs: Object.entries(nodeSelector), affinityTerms, tolerations };
 }
 
 /** A node's labels with `kubernetes.io/arch` filled from the report when the label is missing. */
@@ -85,8 +87,8 @@ export function nodeIneligibility(
 ): string | undefined {
   // Plain loops: this runs for every node of every cluster in a decision.
   if (!node.ready) return "not Ready";
-  for (const k in c.nodeSelector) {
-    const v = c.nodeSelector[k];
+  for (let i = 0; i < c.selectorPairs.length; i++) {
+    const [k, v] = c.selectorPairs[i] as readonly [string, string];
     const has = labelOf(node, k);
     if (has === v) continue;
     return explain

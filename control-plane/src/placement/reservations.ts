@@ -70,8 +70,10 @@ export class Reservations {
 
   /** What is held on each node of a cluster at `nowMs`; expired holds are dropped on the way. */
   heldOn(clusterId: string, nowMs: number): ReadonlyMap<string, Room> | undefined {
+    const ids = this.#byCluster.get(clusterId);
+    if (!ids) return undefined;
     let out: Map<string, Room> | undefined;
-    for (const id of this.#byCluster.get(clusterId) ?? []) {
+    for (const id of ids) {
       const r = this.#byId.get(id) as Reservation;
       if (nowMs - r.createdAtMs > this.#maxAgeMs) {
         this.release(id);

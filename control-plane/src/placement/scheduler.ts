@@ -150,14 +150,16 @@ export class Scheduler {
         continue;
       }
       const traffic = forecast ? forecast.rxMeanBytesPerSecond : c.rxBytesPerSecond;
-      const f: Fitting = {
-        cluster: c,
-        clusterId: c.id,
-        name: c.name,
-        maxReplicas: fit.maxReplicas,
-        traffic,
-        ...(forecast ? { forecast } : {}),
-      };
+      const f: Fitting = forecast
+        ? {
+            cluster: c,
+            clusterId: c.id,
+            name: c.name,
+            maxReplicas: fit.maxReplicas,
+            traffic,
+            forecast,
+          }
+        : { cluster: c, clusterId: c.id, name: c.name, maxReplicas: fit.maxReplicas, traffic };
       (c.cloud ? cloud : edge).push(f);
     }
     const ranked = edge.length ? edge : cloud;

@@ -225,6 +225,22 @@ test.serial("a revision older than the applied one is refused, also after a rest
   t.is(f.kind, FailureKind.FAILURE_KIND_STALE_REVISION);
   t.is(f.appliedRevision, 3);
   t.is(kit.sim.get("ConfigMap", "shop", "old"), undefined);
+  // A restarted agent handed revision 1 skips the scan (nothing to prune yet), and the
+  // objects' revision annotation still stops it before it writes anything.
+  const engine = kit.engine();
+  const first = await failureOf(
+    engine.apply(applyInput([configMap("a", { a: "old" })], { revision: 1 }), none),
+  );
+  t.is(first.kind, FailureKind.FAILURE_KIND_STALE_REVISION);
+  t.is(first.appliedRevision, 3);
+  t.deepEqual(kit.sim.get("ConfigMap", "shop", "a")?.data, { a: "1" });
+  const again = await failureOf(engine.apply(applyInput([configMap("b")], { revision: 2 }), none));
+  t.is(
+    again.kind,
+    FailureKind.FAILURE_KIND_STALE_REVISION,
+    "and it remembers revision 3 from then on",
+  );
+  t.is(kit.sim.get("ConfigMap", "shop", "b"), undefined);
 });
 
 test.serial("delete removes every object of the release and nothing else", async (t) => {

@@ -1,15 +1,15 @@
-import { FailureKind, type Logger, ObjectAction, ObjectStatus } from "@smart-orchestrator/shared";
+import {
+  FailureKind,
+  type Logger,
+  ObjectAction,
+  type ObjectStatus,
+} from "@smart-orchestrator/shared";
 import { deleteOrder, installOrder, isCrd } from "./apply-order.js";
 import { CommandFailure } from "./command-failure.js";
 import type { ApplyInput, DeleteInput } from "./command-input.js";
 import { type ApplyClient, applyObject, describeRef } from "./object-apply.js";
-import {
-  groupOf,
-  KubeApiError,
-  type ObjectRef,
-  type ResourceInfo,
-  refOf,
-} from "./object-client.js";
+import { KubeApiError, type ObjectRef, type ResourceInfo, refOf } from "./object-client.js";
+import { formatMs, status, summary } from "./object-status.js";
 import {
   type ReadinessReader,
   ReadinessWaiter,
@@ -18,6 +18,7 @@ import {
   type WaitState,
 } from "./readiness-waiter.js";
 import { ReleaseBook, type ReleaseRecord } from "./release-book.js";
+import { deleteRelease } from "./release-delete.js";
 import { type KubeObject, type ReleaseIdentity, withReleaseLabels } from "./release-labels.js";
 import { newestRevision, objectKey, type ScanClient, scanRelease } from "./release-scan.js";
 
@@ -46,26 +47,6 @@ export interface ApplyEngineOptions {
   /** Least time between two progress reports (default 1 s). */
   readonly progressEveryMs?: number;
   readonly book?: ReleaseBook;
-}
-
-const formatMs = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
-
-function status(ref: ObjectRef, action: ObjectAction, ready: boolean, message = ""): ObjectStatus {
-  return ObjectStatus.fromPartial({
-    group: groupOf(ref.apiVersion),
-    kind: ref.kind,
-    namespace: ref.namespace ?? "",
-    name: ref.name,
-    action,
-    ready,
-    message: message.slice(0, 1024),
-  });
-}
-
-function summary(states: readonly WaitState[], max = 4000): string {
-  let out = states.map((s) => `${describeRef(s.ref)} (${s.message})`).join(", ");
-  if (out.length > max) out = `${out.slice(0, max - 1)}…`;
-  return out;
 }
 
 /**
@@ -171,53 +152,12 @@ export class ApplyEngine {
   }
 
   /** Removes every object of a release; throws CommandFailure when some are still there at the deadline. */
-  async delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
-    const deadline = this.#clock.now() + input.timeoutMs;
-    const previous = this.#book.get(input.enablerId);
-    const found = await scanRelease(this.#c, input);
-    const statuses = new Map<string, ObjectStatus>();
-    const removed: ObjectRef[] = [];
-    for (const o of deleteOrder(found)) {
-      const ref = refOf(o);
-      try {
-        if (await this.#c.remove(ref)) removed.push(ref);
-      } catch (err) {
-        throw new CommandFailure(FailureKind.FAILURE_KIND_API, (err as Error).message, {
-          objects: [...statuses.values()],
-          cause: err,
-        });
-      }
-      statuses.set(
-        objectKey(ref),
-        status(ref, ObjectAction.OBJECT_ACTION_DELETED, false, "deleting"),
-      );
-    }
-    this.#book.set(input.enablerId, {
-      release: input.release,
-      revision: Math.max(previous?.revision ?? 0, newestRevision(found)),
-      kinds: [],
-      deleted: true,
-    });
-    const left = await this.#waitGone(removed, deadline, progress);
-    for (const ref of removed) {
-      const gone = !left.some((l) => objectKey(l) === objectKey(ref));
-      statuses.set(
-        objectKey(ref),
-        status(
-          ref,
-          ObjectAction.OBJECT_ACTION_DELETED,
-          gone,
-          gone ? "" : "still there (finalizers?)",
-        ),
-      );
-    }
-    if (left.length > 0)
-      throw new CommandFailure(
-        FailureKind.FAILURE_KIND_TIMEOUT,
-        `still present after ${formatMs(input.timeoutMs)}: ${left.map(describeRef).join(", ").slice(0, 4000)}`,
-        { objects: [...statuses.values()] },
-      );
-    return { objects: [...statuses.values()], appliedRevision: 0 };
+  delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
+    return deleteRelease(
+      { client: this.#c, clock: this.#clock, book: this.#book },
+      input,
+      progress,
+    );
   }
 
   async #recall(
@@ -332,25 +272,5 @@ export class ApplyEngine {
       `not ${what} within ${formatMs(timeoutMs)}: ${summary(notReady)}`,
       { objects: [...statuses.values()] },
     );
-  }
-
-  async #waitGone(
-    refs: readonly ObjectRef[],
-    deadline: number,
-    progress: EngineProgress,
-  ): Promise<ObjectRef[]> {
-    let left = [...refs];
-    for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
-      const still: ObjectRef[] = [];
-      for (const ref of left) if (await this.#c.get(ref)) still.push(ref);
-      left = still;
-      const now = this.#clock.now();
-      if (left.length === 0 || now >= deadline) return left;
-      progress(
-        `waiting for ${left.length} objects to be gone: ${left.slice(0, 20).map(describeRef).join(", ")}`,
-        [],
-      );
-      await this.#clock.sleep(Math.min(pause, deadline - now));
-    }
   }
 }

@@ -8,12 +8,21 @@ import {
 } from "@smart-orchestrator/shared";
 import type { EngineOutcome, EngineProgress } from "./apply-engine.js";
 import { CommandFailure } from "./command-failure.js";
-import { type ApplyInput, type DeleteInput, readApply, readDelete } from "./command-input.js";
+import {
+  type ApplyInput,
+  type DeleteInput,
+  type DeleteVolumesInput,
+  readApply,
+  readDelete,
+  readDeleteVolumes,
+} from "./command-input.js";
 
 /** The engine as the runner uses it. */
 export interface CommandEngine {
   apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome>;
   delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome>;
+  /** Absent: DeleteVolumes is answered as unsupported. */
+  deleteVolumes?(input: DeleteVolumesInput, progress: EngineProgress): Promise<EngineOutcome>;
 }
 
 /** Options for {@link CommandRunner}. */
@@ -107,9 +116,17 @@ export class CommandRunner {
         FailureKind.FAILURE_KIND_UNSUPPORTED,
         "this agent does not know this command's action (is the hub newer?)",
       );
-    let input: ApplyInput | DeleteInput;
+    const engine = this.#o.engine;
+    if (action.$case === "deleteVolumes" && !engine.deleteVolumes)
+      return fail(FailureKind.FAILURE_KIND_UNSUPPORTED, "this agent does not delete volumes");
+    let input: ApplyInput | DeleteInput | DeleteVolumesInput;
     try {
-      input = action.$case === "apply" ? readApply(action.value) : readDelete(action.value);
+      input =
+        action.$case === "apply"
+          ? readApply(action.value)
+          : action.$case === "delete"
+            ? readDelete(action.value)
+            : readDeleteVolumes(action.value);
     } catch (err) {
       if (err instanceof CommandFailure) return fail(err.kind, err.message);
       throw err;
@@ -133,8 +150,13 @@ export class CommandRunner {
       try {
         const out =
           action.$case === "apply"
-            ? await this.#o.engine.apply(input as ApplyInput, progress)
-            : await this.#o.engine.delete(input as DeleteInput, progress);
+            ? await engine.apply(input as ApplyInput, progress)
+            : action.$case === "delete"
+              ? await engine.delete(input as DeleteInput, progress)
+              : await (engine.deleteVolumes as NonNullable<CommandEngine["deleteVolumes"]>)(
+                  input as DeleteVolumesInput,
+                  progress,
+                );
         log.info({ objects: out.objects.length }, "command done");
         return CommandResult.fromPartial({
           commandId: id,

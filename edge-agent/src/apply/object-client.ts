@@ -47,6 +47,11 @@ export class KubeApiError extends Error {
 }
 
 function toKubeError(err: unknown, what: string): unknown {
+  // node-fetch's AbortError is not an Error; the request timeout ends requests that way.
+  if ((err as { type?: string } | undefined)?.type === "aborted")
+    return new Error(`${what}: no answer from the Kubernetes API within the request timeout`, {
+      cause: err,
+    });
   if (!(err instanceof ApiException)) return err;
   let status: Record<string, unknown> | undefined;
   try {
@@ -68,9 +73,26 @@ const describe = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` 
  * included; server-side apply would then silently not apply them.
  */
 export class ObjectClient extends KubernetesObjectApi {
-  /** Builds a client for the cluster `kc` points at. */
-  static forConfig(kc: KubeConfig): ObjectClient {
-    return kc.makeApiClient(ObjectClient);
+  /** Builds a client for the cluster `kc` points at; every request gives up after `requestTimeoutMs`. */
+  static forConfig(kc: KubeConfig, requestTimeoutMs = 30_000): ObjectClient {
+    const client = kc.makeApiClient(ObjectClient);
+    // A hung API server must not hang a command past its own deadline: bound each request.
+    // The request pipeline wants its own Observable (anything with toPromise), as the client's wrapper makes.
+    const settled = <T>(value: T) => {
+      const promise = Promise.resolve(value);
+      return { promise, toPromise: () => promise, pipe: () => settled(value) };
+    };
+    const timeout = {
+      pre: (ctx: RequestContext) => {
+        if (!ctx.getSignal()) ctx.setSignal(AbortSignal.timeout(requestTimeoutMs));
+        return settled(ctx);
+      },
+      post: (response: ResponseContext) => settled(response),
+    };
+    client.configuration.middleware.push(
+      timeout as unknown as (typeof client.configuration.middleware)[number],
+    );
+    return client;
   }
 
   /** Kind metadata from discovery (cached), or undefined when the API server does not serve it. */

@@ -1,0 +1,159 @@
+import { CoreV1Api } from "@kubernetes/client-node";
+import { simulatorKubeConfig } from "@smart-orchestrator/kube-simulator";
+import test from "ava";
+import type { KubeObject } from "../apply/release-labels.js";
+import {
+  applyInput,
+  configMap,
+  deployment,
+  type EngineKit,
+  quietLog,
+  service,
+  startEngineKit,
+} from "../apply/testing/engine-kit.js";
+import { DriftRepairer, type Every } from "./drift-repairer.js";
+import { ReleaseKeeper } from "./release-keeper.js";
+import { SecretDesiredStore } from "./secret-desired-store.js";
+
+const none = () => {};
+let kit: EngineKit;
+test.beforeEach(async () => {
+  kit = await startEngineKit();
+});
+test.afterEach.always(async () => {
+  await kit.close();
+});
+
+/** A keeper and repairer as the agent builds them, on Secrets in so-agent; `tick` runs one interval. */
+async function agentParts() {
+  const core = simulatorKubeConfig(kit.sim.url, kit.sim.spec.name).makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: "so-agent" } } }).catch(() => undefined);
+  const keeper = new ReleaseKeeper({
+    engine: kit.engine(),
+    store: new SecretDesiredStore(core, "so-agent"),
+    log: quietLog,
+  });
+  let fire: (() => void) | undefined;
+  const every: Every = (ms, fn) => {
+    if (ms !== 60_000) throw new Error(`interval ${ms}, want the 60 s default`);
+    fire = fn;
+    return () => {
+      fire = undefined;
+    };
+  };
+  const repairer = new DriftRepairer({
+    releases: keeper,
+    client: kit.client,
+    log: quietLog,
+    every,
+  });
+  repairer.start();
+  const tick = async () => {
+    if (!fire) throw new Error("repairer not started");
+    fire();
+    await repairer.sweep();
+  };
+  return { keeper, repairer, tick };
+}
+
+const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" };
+
+/** Changes an object the way `kubectl scale`/`kubectl edit` does: an update by another manager. */
+async function patchAs(manager: string, path: string, patch: object) {
+  const res = await fetch(`${kit.sim.url}${path}?fieldManager=${manager}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/merge-patch+json" },
+    body: JSON.stringify(patch),
+  });
+  if (res.status !== 200) throw new Error(`patch: HTTP ${res.status} ${await res.text()}`);
+}
+
+const replicasOf = async () =>
+  ((await kit.client.get(web))?.spec as { replicas?: number } | undefined)?.replicas;
+
+test.serial(
+  "a Deployment deleted or scaled by hand comes back at the next interval, and each repair is counted",
+  async (t) => {
+    const { keeper, repairer, tick } = await agentParts();
+    await keeper.apply(applyInput([deployment("web", 2), service("web"), configMap("cfg")]), none);
+
+    await tick();
+    t.is(repairer.repairs, 0, "nothing drifted: nothing re-applied");
+    t.is(repairer.stateOf(applyInput([]).enablerId).health, "healthy");
+
+    await kit.client.remove(web);
+    t.is(await kit.client.get(web), undefined);
+    await tick();
+    t.is(await replicasOf(), 2);
+    let state = repairer.stateOf(applyInput([]).enablerId);
+    t.deepEqual(state.lastRepaired, ["Deployment shop/web (recreated)"]);
+    t.is(state.repairs, 1);
+
+    await patchAs("kubectl-scale", "/apis/apps/v1/namespaces/shop/deployments/web", {
+      spec: { replicas: 5 },
+    });
+    t.is(await replicasOf(), 5);
+    await tick();
+    t.is(await replicasOf(), 2);
+    state = repairer.stateOf(applyInput([]).enablerId);
+    t.deepEqual(state.lastRepaired, ["Deployment shop/web (reverted)"]);
+    t.is(state.repairs, 2);
+    t.is(repairer.repairs, 2);
+  },
+);
+
+test.serial(
+  "replicas an HPA owns are left alone while the fields the release sets are repaired",
+  async (t) => {
+    const { keeper, repairer, tick } = await agentParts();
+    // As charts render with autoscaling on: no replicas in the Deployment.
+    const scaled = deployment("web") as KubeObject & { spec: Record<string, unknown> };
+    delete scaled.spec.replicas;
+    await keeper.apply(applyInput([scaled]), none);
+    await patchAs("horizontal-pod-autoscaler", "/apis/apps/v1/namespaces/shop/deployments/web", {
+      spec: { replicas: 4 },
+    });
+    // And a person changes a label the release sets, so the Deployment is re-applied.
+    await patchAs("kubectl-edit", "/apis/apps/v1/namespaces/shop/deployments/web", {
+      metadata: { labels: { "app.kubernetes.io/instance": "hijacked" } },
+    });
+    await tick();
+    const live = await kit.client.get(web);
+    t.is(live?.metadata.labels?.["app.kubernetes.io/instance"], "shop");
+    t.is(await replicasOf(), 4);
+    t.is(repairer.repairs, 1);
+  },
+);
+
+test.serial(
+  "after an agent restart with no hub, the desired state is loaded and repairs go on",
+  async (t) => {
+    const first = await agentParts();
+    await first.keeper.apply(applyInput([deployment("web", 3)], { revision: 4 }), none);
+    await first.repairer.stop();
+
+    await kit.client.remove(web);
+    const restarted = await agentParts();
+    t.is(await restarted.keeper.load(), 1);
+    t.deepEqual(
+      restarted.keeper.held().map((r) => r.revision),
+      [4],
+    );
+    await restarted.tick();
+    const live = await kit.client.get(web);
+    t.is((live?.spec as { replicas?: number } | undefined)?.replicas, 3);
+    t.is(live?.metadata.annotations?.["smart-orchestrator.io/revision"], "4");
+    t.is(restarted.repairer.repairs, 1);
+  },
+);
+
+test.serial("a deleted release is forgotten, so nothing brings its objects back", async (t) => {
+  const { keeper, repairer, tick } = await agentParts();
+  const input = applyInput([deployment("web")]);
+  await keeper.apply(input, none);
+  await keeper.delete({ ...input, timeoutMs: 10_000 }, none);
+  await tick();
+  t.is(await kit.client.get(web), undefined);
+  t.is(repairer.repairs, 0);
+  t.deepEqual(keeper.held(), []);
+});

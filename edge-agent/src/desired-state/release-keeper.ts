@@ -1,0 +1,156 @@
+import { FailureKind, type Logger } from "@smart-orchestrator/shared";
+import type { EngineOutcome, EngineProgress } from "../apply/apply-engine.js";
+import { CommandFailure } from "../apply/command-failure.js";
+import type { ApplyInput, DeleteInput } from "../apply/command-input.js";
+import type { CommandEngine } from "../apply/command-runner.js";
+import type { DesiredRelease, DesiredStateStore } from "./desired-release.js";
+import { ReleaseLock } from "./release-lock.js";
+
+/** Runs the hooks around a command; {@link HookRunner} is the real one. */
+export interface HookStage {
+  /** Splits hooks out of an Apply's objects: what the engine applies, and the hooks kept. */
+  split(input: ApplyInput): { main: ApplyInput; hooks: ApplyInput["objects"]; tests: number };
+  /** Runs the hooks of `phase` ("pre-install", ...); throws a CommandFailure when one fails. */
+  run(
+    phase: string,
+    hooks: ApplyInput["objects"],
+    input: Pick<ApplyInput, "release" | "enablerId" | "namespace" | "revision" | "timeoutMs">,
+    progress: EngineProgress,
+  ): Promise<void>;
+}
+
+/** Options for {@link ReleaseKeeper}. */
+export interface ReleaseKeeperOptions {
+  readonly engine: CommandEngine;
+  readonly store: DesiredStateStore;
+  readonly log: Logger;
+  readonly hooks?: HookStage;
+  readonly now?: () => number;
+}
+
+// Failures after which every object of the revision is in the cluster: the revision is what it holds.
+const appliedAnyway = new Set([
+  FailureKind.FAILURE_KIND_TIMEOUT,
+  FailureKind.FAILURE_KIND_OBJECT_FAILED,
+]);
+
+/**
+ * The engine as the command runner sees it, plus what issue 11 adds around
+ * it: each release's desired state, saved before the command's result is
+ * sent (so a revision reported applied is always one the agent can repair
+ * to, hub or no hub), Helm hooks before and after, and one lock per release
+ * shared with the drift repairer.
+ */
+export class ReleaseKeeper implements CommandEngine {
+  readonly #o: ReleaseKeeperOptions;
+  readonly #held = new Map<string, DesiredRelease>();
+  readonly #lock = new ReleaseLock();
+  readonly #now: () => number;
+  #loaded = false;
+
+  constructor(options: ReleaseKeeperOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Loads what the store holds (at agent start, before any command or repair). */
+  async load(): Promise<number> {
+    const { releases, damaged } = await this.#o.store.loadAll();
+    for (const d of damaged) this.#o.log.error({ entry: d }, "desired state unreadable; skipped");
+    // A command that ran before a late load saved a newer state: keep that one.
+    for (const r of releases) if (!this.#held.has(r.enablerId)) this.#held.set(r.enablerId, r);
+    this.#loaded = true;
+    this.#o.log.info(
+      { releases: releases.length, where: this.#o.store.location },
+      "desired state loaded",
+    );
+    return releases.length;
+  }
+
+  /** Loads the store if no load succeeded yet (the API was down at start); the repairer calls it. */
+  async prepare(): Promise<void> {
+    if (!this.#loaded) await this.load();
+  }
+
+  /** Every release held, for the repairer and ReleaseStatus. */
+  held(): DesiredRelease[] {
+    return [...this.#held.values()];
+  }
+
+  /** Runs `work` while no command or other repair touches the release. */
+  exclusive<T>(enablerId: string, work: () => Promise<T>): Promise<T> {
+    return this.#lock.run(enablerId, work);
+  }
+
+  apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome> {
+    return this.#lock.run(input.enablerId, async () => {
+      const split = this.#o.hooks?.split(input) ?? { main: input, hooks: [], tests: 0 };
+      const phase = this.#held.has(input.enablerId) ? "upgrade" : "install";
+      await this.#o.hooks?.run(`pre-${phase}`, split.hooks, input, progress);
+      let out: EngineOutcome;
+      try {
+        out = await this.#o.engine.apply(split.main, progress);
+      } catch (err) {
+        if (err instanceof CommandFailure && appliedAnyway.has(err.kind))
+          await this.#save(split.main, split.hooks, split.tests);
+        throw err;
+      }
+      await this.#save(split.main, split.hooks, split.tests);
+      await this.#o.hooks?.run(`post-${phase}`, split.hooks, input, progress);
+      if (split.tests > 0)
+        this.#o.log.info({ release: input.release, tests: split.tests }, "test hooks skipped");
+      return out;
+    });
+  }
+
+  delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
+    return this.#lock.run(input.enablerId, async () => {
+      const held = this.#held.get(input.enablerId);
+      // The Delete carries the hooks when the control plane sends them; else the held revision's.
+      const hooks = input.hooks?.length ? input.hooks : (held?.hooks ?? []);
+      const at = { ...input, revision: held?.revision ?? 0 };
+      await this.#o.hooks?.run("pre-delete", hooks, at, progress);
+      // Forget it first: from here on nothing may bring the release's objects back.
+      await this.#forget(input.enablerId);
+      const out = await this.#o.engine.delete(input, progress);
+      await this.#o.hooks?.run("post-delete", hooks, at, progress);
+      return out;
+    });
+  }
+
+  async #save(input: ApplyInput, hooks: ApplyInput["objects"], tests: number): Promise<void> {
+    const desired: DesiredRelease = {
+      release: input.release,
+      enablerId: input.enablerId,
+      namespace: input.namespace,
+      revision: input.revision,
+      objects: input.objects,
+      hooks,
+      appliedAtMs: this.#now(),
+      ...(tests > 0 ? { skippedTestHooks: tests } : {}),
+    };
+    try {
+      await this.#o.store.save(desired);
+    } catch (err) {
+      throw new CommandFailure(
+        FailureKind.FAILURE_KIND_API,
+        `applied, but the desired state could not be saved in ${this.#o.store.location}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    this.#held.set(input.enablerId, desired);
+  }
+
+  async #forget(enablerId: string): Promise<void> {
+    this.#held.delete(enablerId);
+    try {
+      await this.#o.store.remove(enablerId);
+    } catch (err) {
+      throw new CommandFailure(
+        FailureKind.FAILURE_KIND_API,
+        `the desired state could not be removed from ${this.#o.store.location}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+}
