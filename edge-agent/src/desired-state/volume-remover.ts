@@ -60,7 +60,7 @@ const workloadKinds = [
   { apiVersion: "batch/v1", kind: "Job" },
 ];
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const deleted = (ref: ObjectRef, message = "") =>
   ObjectStatus.fromPartial({
@@ -107,7 +107,7 @@ export class VolumeRemover {
     }
     const templates = [...known.templates, ...claimTemplatesOf(workloads)];
     const patterns = templates.map(
-      (t) => new RegExp(`^${escape(t.template)}-${escape(t.statefulSet)}-\\d+$`),
+      (t) => new RegExp(`^${escapeRegExp(t.template)}-${escapeRegExp(t.statefulSet)}-\\d+$`),
     );
     const named = new Set(known.claims);
     const ours = (name: string) => named.has(name) || patterns.some((p) => p.test(name));
