@@ -163,3 +163,29 @@ test("a container that cannot pull its image is named with its reason, from the 
     /Deployment shop\/web \(0 of 1 replicas [a-z]+; ImagePullBackOff: pod web-\S+ container app: Back-off pulling image "nginx:1\.27"\)/,
   );
 });
+
+test("a newer command stops the wait: the result says superseded and lists what was applied", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  const stuck = deployment("web", 1, { nodeSelector: { "example.com/gpu": "yes" } });
+  const newer = new AbortController();
+  let failure: CommandFailure | undefined;
+  try {
+    await kit
+      .engine(0, virtualClock())
+      .apply(
+        applyInput([configMap("settings"), stuck], { timeoutMs: 600_000 }),
+        () => newer.abort(),
+        newer.signal,
+      );
+  } catch (err) {
+    if (err instanceof CommandFailure) failure = err;
+    else throw err;
+  }
+  t.is(failure?.kind, FailureKind.FAILURE_KIND_SUPERSEDED);
+  t.regex(failure?.message ?? "", /while it waited for readiness/);
+  t.deepEqual(failure?.objects.map((o) => [o.name, o.ready]).sort(), [
+    ["settings", true],
+    ["web", false],
+  ]);
+});

@@ -7,12 +7,13 @@ import {
   type ObjectStatus,
 } from "@smart-orchestrator/shared";
 import type { EngineOutcome, EngineProgress } from "./apply-engine.js";
-import { CommandFailure } from "./command-failure.js";
+import { CommandFailure, superseded } from "./command-failure.js";
 import { type ApplyInput, type DeleteInput, readApply, readDelete } from "./command-input.js";
 
 /** The engine as the runner uses it. */
 export interface CommandEngine {
-  apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome>;
+  /** `signal` aborts when a newer command for the release arrives: stop waiting, say so. */
+  apply(input: ApplyInput, progress: EngineProgress, signal?: AbortSignal): Promise<EngineOutcome>;
   delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome>;
 }
 
@@ -54,6 +55,8 @@ export class CommandRunner {
   #doneBytes = 0;
   readonly #running = new Map<string, Running>();
   readonly #releaseTail = new Map<string, Promise<unknown>>();
+  /** Per release, the newest command's abort controller; a newer command aborts the older one. */
+  readonly #latest = new Map<string, AbortController>();
   #active = 0;
   readonly #slots: (() => void)[] = [];
 
@@ -122,6 +125,10 @@ export class CommandRunner {
         message: message.slice(0, 1024),
         objects: objects.slice(0, 1000) as ObjectStatus[],
       });
+    // One pending command per release, as the control plane keeps it: a newer one cuts an older one short.
+    this.#latest.get(input.enablerId)?.abort();
+    const controller = new AbortController();
+    this.#latest.set(input.enablerId, controller);
     const log = this.#o.log.child({
       commandId: id,
       release: input.release,
@@ -131,9 +138,10 @@ export class CommandRunner {
     return this.#serial(input.enablerId, async () => {
       log.info("command started");
       try {
+        if (controller.signal.aborted) throw superseded("before it started");
         const out =
           action.$case === "apply"
-            ? await this.#o.engine.apply(input as ApplyInput, progress)
+            ? await this.#o.engine.apply(input as ApplyInput, progress, controller.signal)
             : await this.#o.engine.delete(input as DeleteInput, progress);
         log.info({ objects: out.objects.length }, "command done");
         return CommandResult.fromPartial({
@@ -158,6 +166,8 @@ export class CommandRunner {
           objects: f.objects.slice(0, 10_000) as ObjectStatus[],
           appliedRevision: f.appliedRevision ?? 0,
         });
+      } finally {
+        if (this.#latest.get(input.enablerId) === controller) this.#latest.delete(input.enablerId);
       }
     });
   }
