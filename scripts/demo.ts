@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
+import { startPodinfoRepo } from "../control-plane/src/testing/helm-repo-server.js";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
@@ -73,12 +74,14 @@ async function api(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
       ...(body ? { "content-type": "application/json" } : {}),
+      ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -141,6 +144,10 @@ for (const [p, setting] of [
 
 const plane = run("control-plane", ["control-plane/src/main.ts"], {
   SO_ADMIN_TOKEN: token,
+  // Real helm from `npm run tools` renders charts (else helm on PATH).
+  ...(existsSync(".tools/bin/helm") && !process.env.HELM_BIN
+    ? { HELM_BIN: resolve(".tools/bin/helm") }
+    : {}),
   // The simulated "legacy-plant" API server speaks plain http.
   SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
@@ -215,6 +222,40 @@ while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
+// Podinfo from a local chart repository (the fixture under control-plane/test/fixtures/helm).
+const repo = await startPodinfoRepo();
+const repos = (await api("GET", "/repos")).body as { name: string; _id?: string; uid?: string }[];
+for (const r of repos.filter((r) => r.name === "podinfo-local")) {
+  await api("DELETE", `/repos/${r.uid ?? r._id}`);
+}
+await api("POST", "/repos/public", {
+  name: "podinfo-local",
+  description: "podinfo served by the demo from the repository fixture",
+  url: repo.url,
+});
+const target = "factory-edge";
+const old = (
+  (await api("GET", `/enabler/cluster/${target}`)).body as { name: string; uid: string }[]
+).find((e) => e.name === "podinfo");
+if (old) await api("DELETE", `/enabler/${old.uid}`, undefined, { Force: "true" });
+const podinfo = (
+  await api("POST", "/enabler", {
+    name: "podinfo",
+    helmChart: "podinfo-local/podinfo",
+    cluster: target,
+    namespace: "podinfo",
+    values: { replicaCount: 1 },
+  })
+).body.uid as string;
+let deployed: { status: string; statusReason: string } = { status: "Pending", statusReason: "" };
+const deployDeadline = Date.now() + 120_000;
+while (Date.now() < deployDeadline) {
+  deployed = (await api("GET", `/enabler/${podinfo}`)).body;
+  if (deployed.status === "Enabled" || deployed.status === "Error") break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+const podinfoSim = simulators.find((s) => s.name === target)?.sim;
+
 const line = (s = "") => process.stdout.write(`${s}\n`);
 line();
 line("Smart Orchestrator demo: control plane + SIMULATED clusters (Kubernetes API simulator)");
@@ -235,8 +276,44 @@ for (const { name, sim } of simulators) {
   line(`${kubectl} --kubeconfig ${sim.kubeconfig} get nodes   # ${name}, ${sim.url}`);
 }
 line();
+line(
+  `podinfo on ${target}: ${deployed.status}${deployed.statusReason ? ` (${deployed.statusReason})` : ""}`,
+);
+line(`curl -s ${base}/enabler/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+line(
+  `curl -s -X POST ${base}/enabler/upgrade/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN" ` +
+    `-H "Content-Type: application/json" -d '{"values":{"replicaCount":3}}'`,
+);
+line(`curl -s -X DELETE ${base}/enabler/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
+if (podinfoSim) {
+  line(`${kubectl} --kubeconfig ${podinfoSim.kubeconfig} -n podinfo get deployments,services,pods`);
+}
+line();
 await showPlacement(clusters);
+showJoin();
 line("Ctrl-C stops the demo.");
+
+/**
+ * How to join one more cluster with the printed one-liner, as an operator
+ * would: a fresh simulator whose agent pod runs this repository's agent
+ * (`--run-image`), the real kubectl, and the join line from POST /clusters.
+ */
+function showJoin(): void {
+  const agent = `${process.execPath} --import tsx ${resolve("edge-agent", "src", "main.ts")}`;
+  const kubeconfig = join(kubeconfigRoot, "new-site.yaml");
+  line("Join one more (simulated) cluster with the one-line installer:");
+  line(
+    `  npm run simulator -- --cluster name=new-site,nodes=2,distribution=k3s --kubeconfig ${kubeconfig} \\`,
+  );
+  line(`    --run-image 'ghcr.io/smart-orchestrator/edge-agent=${agent}' &`);
+  line(
+    `  curl -s -X POST ${base}/clusters -H "Authorization: Bearer $SO_ADMIN_TOKEN" -H 'content-type: application/json' -d '{"name":"new-site"}'`,
+  );
+  line(`  # then run the printed "command" with the simulator's kubeconfig and the real kubectl:`);
+  line(`  export KUBECONFIG=${kubeconfig} PATH=${resolve(".tools/bin")}:$PATH`);
+  line("  curl -sfLo so-agent.sh … && echo '…  so-agent.sh' | sha256sum -c - && sh so-agent.sh …");
+  line();
+}
 
 /**
  * `auto: true` under each policy: preview first (nothing deployed), then the

@@ -7,6 +7,8 @@
 //   npm run bench -- agent-footprint
 //   FOOTPRINT_SECONDS=60   sampling window per run (default 60)
 //   FOOTPRINT_RUNS=all     also the V8 flag matrix (default: headline runs only)
+//   FOOTPRINT_MATCH=re     only the agent runs whose label matches
+//   FOOTPRINT_NODE=path    run on this Node binary (npm run runtimes installs 22 and 24)
 //   FOOTPRINT_DEPLOY=0     skip the second window, after the agent applied a
 //                          20-object raw-manifest enabler (apply engine in use)
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -17,11 +19,13 @@ import { createInterface } from "node:readline";
 import { startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 import { startTestPlane } from "../../control-plane/src/testing/test-plane.js";
 import { readProc } from "./proc-sample.js";
-import { type AgentRun, agentRuns, type Baseline, baselines, root } from "./runs.js";
+import { type AgentRun, agentRuns, type Baseline, baselines, node, root } from "./runs.js";
 
 const seconds = Number(process.env.FOOTPRINT_SECONDS ?? 60);
 const baselineSeconds = Math.min(seconds, 10);
 const all = process.env.FOOTPRINT_RUNS === "all";
+// FOOTPRINT_MATCH=<regex> keeps only the agent runs whose label matches.
+const match = process.env.FOOTPRINT_MATCH ? new RegExp(process.env.FOOTPRINT_MATCH) : undefined;
 const deploy = process.env.FOOTPRINT_DEPLOY !== "0";
 const spec = (name: string) => `name=${name},nodes=3`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)}`;
@@ -44,7 +48,7 @@ interface Figures {
 const cpu = cpus();
 console.log(
   `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${mb(totalmem())} MB RAM, ` +
-    `Linux ${release()}, node ${process.version}, ${new Date().toISOString()}`,
+    `Linux ${release()}, node ${execFileSync(node, ["--version"], { encoding: "utf8" }).trim()} (${node}), ${new Date().toISOString()}`,
 );
 console.log(
   `window: ${seconds} s per agent run, sampled every second; baselines ${baselineSeconds} s`,
@@ -57,10 +61,25 @@ const plane = await startTestPlane();
 const results: Figures[] = [];
 try {
   console.log("\nbaselines (no hub, no cluster):");
-  for (const b of baselines) results.push(await measureBaseline(b));
+  for (const b of baselines) {
+    try {
+      results.push(await measureBaseline(b));
+    } catch (err) {
+      console.log(`  ${b.label}: FAILED: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
   console.log("\nagent runs (3-node simulated cluster, joined over TLS, reporting every 10 s):");
-  const runs = agentRuns.filter((r) => all || r.headline);
-  for (const [i, run] of runs.entries()) results.push(...(await measureAgent(run, i)));
+  const runs = agentRuns.filter((r) => (all || r.headline) && (!match || match.test(r.label)));
+  for (const [i, run] of runs.entries()) {
+    try {
+      results.push(...(await measureAgent(run, i)));
+    } catch (err) {
+      // A flag set this Node refuses (or that breaks the agent) is a finding, not the end of the run.
+      console.log(
+        `  ${run.label}: FAILED: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`,
+      );
+    }
+  }
 } finally {
   await plane.close();
   rmSync(work, { recursive: true, force: true });
@@ -86,6 +105,7 @@ async function measureBaseline(b: Baseline): Promise<Figures> {
   try {
     await firstLine(proc, 30_000);
     await sleep(1_000);
+    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}`);
     const f = await sample(b.label, proc.pid ?? 0, baselineSeconds);
     print(f);
     return f;
@@ -165,6 +185,7 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures[]> {
   const log = createWriteStream(logFile);
   const agent = spawn(run.argv[0] ?? "", [...run.argv.slice(1), ...args], {
     cwd: root,
+    env: { ...process.env, EDGE_AGENT_NODE: node },
     stdio: ["ignore", "pipe", "pipe"],
   });
   agent.stdout?.pipe(log);

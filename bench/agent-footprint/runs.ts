@@ -10,7 +10,12 @@ export const bundle = join(root, "edge-agent", "dist", "edge-agent.mjs");
 /** The launcher we ship: the bundle with the chosen V8 flags. */
 export const launcher = join(root, "edge-agent", "bin", "edge-agent");
 
-const node = process.execPath;
+/**
+ * The Node binary every run uses: FOOTPRINT_NODE (e.g. a binary from
+ * `npm run runtimes`, .tools/node/x64-22/…/bin/node), else this one. The
+ * launcher gets it as EDGE_AGENT_NODE.
+ */
+export const node = process.env.FOOTPRINT_NODE ?? process.execPath;
 const tsxAgent = ["--import", "tsx", join(root, "edge-agent", "src", "main.ts")];
 
 /** A process that loads something and then idles; no hub, no cluster. */
@@ -80,4 +85,9 @@ export const agentRuns: readonly AgentRun[] = [
   bundled(["--jitless"]),
   bundled(["--lite-mode", "--max-semi-space-size=1"]),
   bundled(["--lite-mode", "--max-semi-space-size=1", "--optimize-for-size"]),
+  // Flags that keep WebAssembly (Node 22+ needs it: undici's HTTP parser).
+  bundled(["--no-opt", "--no-maglev"]),
+  bundled(["--single-threaded"]),
+  bundled(["--max-semi-space-size=1", "--optimize-for-size"]),
+  bundled(["--max-semi-space-size=1", "--single-threaded"]),
 ];

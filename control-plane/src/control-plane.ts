@@ -157,6 +157,15 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
       onCommandProgress: (id, progress) =>
         void enablers?.outbox.progress(id, progress).catch(outboxFailed),
+      // Reconciling the enablers against it is the enablers' part (issue 11); logged until then.
+      onReleaseStatus: (id, status) =>
+        log.info(
+          {
+            clusterId: id,
+            releases: status.releases.map((r) => `${r.release}@${r.revision}`).slice(0, 50),
+          },
+          "release status received",
+        ),
     }).catch((err: unknown) => {
       throw explainListenError(err, {
         setting: "SO_GRPC_PORT (--grpc-port)",

@@ -7,7 +7,9 @@ import type { AgentConfig } from "./config.js";
 import type { DesiredStateStore } from "./desired-state/desired-release.js";
 import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
 import { FileDesiredStore } from "./desired-state/file-desired-store.js";
+import { HookRunner } from "./desired-state/hook-runner.js";
 import { ReleaseKeeper } from "./desired-state/release-keeper.js";
+import { buildReleaseStatus } from "./desired-state/release-status.js";
 import { SecretDesiredStore } from "./desired-state/secret-desired-store.js";
 import { type AgentHealth, startHealthServer } from "./health/health-server.js";
 import { buildHello } from "./inventory/cluster-facts.js";
@@ -109,6 +111,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const releases = new ReleaseKeeper({
     engine: new ApplyEngine({ client: objects, log: log.child({ part: "apply" }) }),
     store: desiredState,
+    hooks: new HookRunner({ client: objects, log: log.child({ part: "hooks" }) }),
     log: log.child({ part: "releases" }),
   });
   // Before the link starts: the releases are kept right from the first interval, hub or no hub.
@@ -144,6 +147,22 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   };
   const link = new HubLink({
     onCommand: (command, progress) => commands.handle(command, progress),
+    // Every session starts with what the cluster holds, so the control plane can reconcile.
+    greetings: async () =>
+      config.deploy
+        ? [
+            {
+              body: {
+                $case: "releaseStatus",
+                value: buildReleaseStatus(
+                  releases.held(),
+                  (id) => repairer.stateOf(id),
+                  Date.now(),
+                ),
+              },
+            },
+          ]
+        : [],
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,

@@ -20,6 +20,7 @@ export interface ObjectMeta extends JsonObject {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  finalizers?: string[];
   managedFields?: JsonObject[];
 }
 

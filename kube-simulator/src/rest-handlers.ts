@@ -4,9 +4,11 @@
  * merge, strategic merge, JSON patch), delete and deletecollection. Each
  * returns what the real API server would answer with, as {status, body}.
  */
+import { allocateClusterIp, checkImmutable } from "./admission.js";
 import { ApiStatusError } from "./api-status.js";
 import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
-import { clone, isObject, type JsonObject, type KubeObject } from "./kube-object.js";
+import { type GarbageCollector, propagationOf } from "./garbage-collector.js";
+import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
 import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
@@ -39,6 +41,10 @@ export interface ResourceRequest {
 export interface HandlerContext {
   readonly store: ObjectStore;
   readonly now: () => number;
+  /** First two octets of the service range ("10.43" on k3s), for cluster IPs. */
+  readonly serviceIpPrefix?: string;
+  /** Deletes with propagationPolicy; without it, deletes remove just the object. */
+  readonly gc?: GarbageCollector;
 }
 
 const namespaceType = typeOfKind("Namespace");
@@ -187,6 +193,12 @@ export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const warnings = decodeStrictly(req, obj);
   requireNamespace(ctx, req);
   delete obj.metadata.resourceVersion;
+  if (req.type.kind === "Service" && req.type.group === "") {
+    const taken = new Set(
+      ctx.store.list(req.type).map((svc) => String(objectAt(svc, "spec").clusterIP ?? "")),
+    );
+    allocateClusterIp(obj, ctx.serviceIpPrefix ?? "10.43", taken);
+  }
   const withFields = recordUpdate(req.type, undefined, obj, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 201, body: withFields, warnings };
   return { status: 201, body: ctx.store.create(req.type, withFields), warnings };
@@ -200,6 +212,7 @@ export function updateObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const live = ctx.store.require(req.type, req.namespace, req.name!);
   const expected = obj.metadata.resourceVersion;
   const next = splitStatus(req, live, obj);
+  checkImmutable(req.type, live, next);
   next.metadata.managedFields = live.metadata.managedFields;
   const withFields = recordUpdate(req.type, live, next, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 200, body: withFields, warnings };
@@ -255,6 +268,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       now: ctx.now(),
     });
     const next = splitStatus(req, live, applied);
+    if (live) checkImmutable(req.type, live, next);
     if (isDryRun(req)) return { status: live ? 200 : 201, body: next, warnings };
     if (!live) return { status: 201, body: ctx.store.create(req.type, next), warnings };
     return { status: 200, body: ctx.store.update(req.type, next), warnings };
@@ -299,6 +313,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   next.metadata.name = current.metadata.name;
   next.apiVersion = current.apiVersion;
   next.kind = current.kind;
+  checkImmutable(req.type, current, next);
   const withFields = recordUpdate(
     req.type,
     current,
@@ -334,6 +349,7 @@ export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
       { name: req.name, kind: req.type.plural },
     );
   }
+  const policy = propagationOf(req.body, req.query);
   if (isDryRun(req)) return { status: 200, body: live };
   if (req.type === namespaceType) {
     for (const other of allNamespacedTypes()) {
@@ -341,6 +357,7 @@ export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
         ctx.store.delete(other, req.name, obj.metadata.name!);
     }
   }
+  if (ctx.gc) return { status: 200, body: ctx.gc.delete(req.type, live, policy, ctx.now()) };
   return { status: 200, body: ctx.store.delete(req.type, req.namespace, req.name!) };
 }
 
@@ -351,9 +368,14 @@ export function deleteCollection(
   matches: Matcher,
 ): Reply {
   const victims = selected(ctx, req, matches);
+  const policy = propagationOf(req.body, req.query);
   const deleted = isDryRun(req)
     ? victims
-    : victims.map((v) => ctx.store.delete(req.type, v.metadata.namespace, v.metadata.name!));
+    : victims.map((v) =>
+        ctx.gc
+          ? ctx.gc.delete(req.type, v, policy, ctx.now())
+          : ctx.store.delete(req.type, v.metadata.namespace, v.metadata.name!),
+      );
   return {
     status: 200,
     body: {

@@ -21,6 +21,7 @@ import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
 import { parseClusterSpec, resolveClusterSpec } from "./cluster-spec.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
+import { GarbageCollector } from "./garbage-collector.js";
 import { isObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
@@ -216,7 +217,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     storageClass: spec.distribution === "k3s" ? "local-path" : "standard",
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
-  const ctx: HandlerContext = { store, now };
+  const gc = new GarbageCollector(store);
+  const ctx: HandlerContext = {
+    store,
+    now,
+    gc,
+    serviceIpPrefix: spec.distribution === "k3s" ? "10.43" : "10.96",
+  };
   const watches = new Set<ActiveWatch>();
   const nodeType = typeOfKind("Node");
   const podType = typeOfKind("Pod");
@@ -661,6 +668,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     async close() {
       controller.close();
+      gc.close();
       for (const w of watches) w.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

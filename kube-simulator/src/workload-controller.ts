@@ -19,6 +19,7 @@ import {
   timestamp,
 } from "./kube-object.js";
 import { type ChangeEvent, type ObjectStore, randomSuffix } from "./object-store.js";
+import { applyKnobs, isPodReady } from "./pod-knobs.js";
 import { pendingStatus, pickNode, runningStatus, unfitReason } from "./pod-scheduler.js";
 import { typeOfKind } from "./resource-registry.js";
 
@@ -98,12 +99,9 @@ export class WorkloadController {
     const ns = obj.metadata.namespace;
     const name = obj.metadata.name!;
     if (workloadKinds.has(kind)) {
-      if (e.type === "DELETED") {
-        this.#later(`gc/${obj.metadata.uid}`, () => this.#collect(ns!, obj.metadata.uid!));
-      } else if (
-        e.type === "ADDED" ||
-        obj.metadata.generation !== e.previous?.metadata.generation
-      ) {
+      // Owned pods of a deleted workload go through the garbage collector.
+      if (e.type === "DELETED") return;
+      if (e.type === "ADDED" || obj.metadata.generation !== e.previous?.metadata.generation) {
         this.#later(`${kind}/${ns}/${name}`, () => this.#reconcile(kind, ns!, name));
       }
     } else if (kind === "Pod" && e.type === "ADDED") {
@@ -150,14 +148,11 @@ export class WorkloadController {
       .filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid));
   }
 
-  #collect(ns: string, uid: string): void {
-    for (const pod of this.#ownedPods(ns, uid)) this.#store.delete(podType, ns, pod.metadata.name!);
-  }
-
   #reconcile(kind: string, ns: string, name: string): void {
     const type = typeOfKind(kind);
     const workload = this.#store.get(type, ns, name);
-    if (!workload) return;
+    // Being deleted (Foreground): its pods are going, not to be replaced.
+    if (!workload || workload.metadata.deletionTimestamp) return;
     const spec = objectAt(workload, "spec");
     const template = objectAt(spec, "template");
     const hash = templateHash(template);
@@ -294,7 +289,10 @@ export class WorkloadController {
       ? {
           ...pod,
           spec: { ...spec, nodeName: node.metadata.name },
-          status: runningStatus(spec, node, this.nextPodIp(), now, job ? "Succeeded" : "Running"),
+          status: applyKnobs(
+            pod,
+            runningStatus(spec, node, this.nextPodIp(), now, job ? "Succeeded" : "Running"),
+          ),
         }
       : { ...pod, status: pendingStatus(spec, message, now) };
     this.#store.update(podType, next);
@@ -303,7 +301,7 @@ export class WorkloadController {
   #writeStatus(kind: string, workload: KubeObject): void {
     const type = typeOfKind(kind);
     const pods = this.#ownedPods(workload.metadata.namespace!, workload.metadata.uid!);
-    const ready = pods.filter((p) => objectAt(p, "status").phase === "Running").length;
+    const ready = pods.filter(isPodReady).length;
     const spec = objectAt(workload, "spec");
     const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
     const at = timestamp(this.#now());
@@ -364,32 +362,44 @@ export class WorkloadController {
       };
     } else {
       const done = pods.filter((p) => objectAt(p, "status").phase === "Succeeded").length;
+      const failed = pods.filter((p) => objectAt(p, "status").phase === "Failed").length;
+      const failure = (type: string) => ({
+        type,
+        status: "True",
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+        lastProbeTime: at,
+        lastTransitionTime: at,
+      });
       status = {
         startTime: objectAt(workload, "status").startTime ?? at,
-        ...(done > 0
-          ? {
-              succeeded: done,
-              completionTime: at,
-              conditions: [
-                {
-                  type: "SuccessCriteriaMet",
-                  status: "True",
-                  reason: "CompletionsReached",
-                  message: "Reached expected number of succeeded pods",
-                  lastProbeTime: at,
-                  lastTransitionTime: at,
-                },
-                {
-                  type: "Complete",
-                  status: "True",
-                  reason: "CompletionsReached",
-                  message: "Reached expected number of succeeded pods",
-                  lastProbeTime: at,
-                  lastTransitionTime: at,
-                },
-              ],
-            }
-          : { active: pods.length }),
+        // A failing pod fails the Job at once: no retries up to backoffLimit (simplification).
+        ...(failed > 0
+          ? { failed, conditions: [failure("FailureTarget"), failure("Failed")] }
+          : done > 0
+            ? {
+                succeeded: done,
+                completionTime: at,
+                conditions: [
+                  {
+                    type: "SuccessCriteriaMet",
+                    status: "True",
+                    reason: "CompletionsReached",
+                    message: "Reached expected number of succeeded pods",
+                    lastProbeTime: at,
+                    lastTransitionTime: at,
+                  },
+                  {
+                    type: "Complete",
+                    status: "True",
+                    reason: "CompletionsReached",
+                    message: "Reached expected number of succeeded pods",
+                    lastProbeTime: at,
+                    lastTransitionTime: at,
+                  },
+                ],
+              }
+            : { active: pods.length }),
         ready: 0,
         terminating: 0,
         uncountedTerminatedPods: {},

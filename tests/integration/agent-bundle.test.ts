@@ -1,6 +1,6 @@
 // Smoke run of the shipped agent: the esbuild bundle (npm run build:agent)
 // started through edge-agent/bin/edge-agent, i.e. with the V8 flags we ship
-// (--lite-mode turns WebAssembly and the optimizing compilers off). Built into
+// (no optimizing JIT tiers; WebAssembly stays on). Built into
 // a temp folder, so the test needs no earlier build step.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

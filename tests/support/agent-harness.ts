@@ -25,12 +25,15 @@ export async function startSimulatedAgent(options: {
   token?: string;
   caHash?: string;
   simulator?: SimulatorOptions;
+  /** An already running simulator to use (and leave running on stop), e.g. across agent restarts. */
+  sim?: SimulatorHandle;
   stateDir?: string;
   statsSource?: "kubelet" | "proxy";
   /** `host:port` for the agent's health endpoint. */
   healthListen?: string;
 }): Promise<SimulatedAgent> {
-  const sim = await startSimulator(options.simulator ?? {});
+  const ownSim = !options.sim;
+  const sim = options.sim ?? (await startSimulator(options.simulator ?? {}));
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "so-agent-"));
   const argv = ["--hub", options.hub, "--state-dir", stateDir];
   if (options.token) argv.push("--token", options.token);
@@ -53,7 +56,7 @@ export async function startSimulatedAgent(options: {
     stateDir,
     async stop() {
       await agent.stop();
-      await sim.close();
+      if (ownSim) await sim.close();
     },
   };
 }

@@ -27,7 +27,13 @@ export interface HubHarness {
   readonly url: string;
   readonly dataDir: string;
   readonly hubAddress: string;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Calls the REST API as admin; `headers` adds request headers (Force, Timeout). */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   /** Registers a cluster and returns its id and join token. */
   createCluster(name: string): Promise<{ uid: string; token: string }>;
   close(): Promise<void>;
@@ -74,12 +80,18 @@ export async function startHub(
     ...(options.now ? { now: options.now } : {}),
   });
   const url = `http://127.0.0.1:${plane.httpPort}`;
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(url + path, {
       method,
       headers: {
         authorization: `Bearer ${adminToken}`,
         ...(body ? { "content-type": "application/json" } : {}),
+        ...headers,
       },
       body: body ? JSON.stringify(body) : undefined,
     });

@@ -89,6 +89,8 @@ export function deleteMessage(spec: DeleteSpec): HubMessage {
             enablerId: spec.enablerId,
             namespace: spec.namespace,
             timeoutMs: spec.timeoutMs,
+            // Empty: the agent runs the delete hooks of the revision it holds.
+            hooks: Buffer.alloc(0),
           },
         },
       },

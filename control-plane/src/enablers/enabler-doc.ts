@@ -35,6 +35,8 @@ export interface PendingCommand {
   readonly revision?: number;
   readonly timeoutMs: number;
   readonly issuedAt: string;
+  /** Set while no session has taken it: the first send records the status move. */
+  readonly waitingForCluster?: true;
 }
 
 /** A recorded status change. */

@@ -52,7 +52,7 @@ export class EnablerRecords {
         ...doc,
         status,
         statusReason: reason,
-        pending: command,
+        pending: waitingReason ? { ...command, waitingForCluster: true as const } : command,
         pendingCommandId: command.id,
         objects: [],
         moves: [{ status, reason, at }],
@@ -88,7 +88,11 @@ export class EnablerRecords {
   ): Promise<EnablerDoc> {
     const updated = await updateWithRetry(this.#docs, id, (doc) => {
       assertIdle(doc);
-      const status = options.waitingReason ? "Pending" : statusOfOperation[command.operation];
+      // A delete shows Deleting even while it waits for the cluster (DELETE answers 202 Deleting).
+      const status =
+        options.waitingReason && command.operation !== "delete"
+          ? "Pending"
+          : statusOfOperation[command.operation];
       const reason =
         options.waitingReason ??
         (command.operation === "delete" ? "deleting" : `upgrading to revision ${command.revision}`);
@@ -102,7 +106,7 @@ export class EnablerRecords {
               ...(options.revision.version ? { version: options.revision.version } : {}),
             }
           : {}),
-        pending: command,
+        pending: options.waitingReason ? { ...command, waitingForCluster: true as const } : command,
         pendingCommandId: command.id,
       };
     });
@@ -113,13 +117,14 @@ export class EnablerRecords {
   /** The command went out on a live session: `Pending` becomes the operation's status. */
   async sent(id: string, commandId: string): Promise<void> {
     await updateWithRetry(this.#docs, id, (doc) => {
-      if (doc.pending?.id !== commandId || doc.status !== "Pending") return undefined;
-      const op = doc.pending.operation;
-      return this.#moved(
-        doc,
-        statusOfOperation[op],
-        `${statusOfOperation[op].toLowerCase()} on the cluster`,
-      );
+      const p = doc.pending;
+      if (p?.id !== commandId || !p.waitingForCluster) return undefined;
+      const { waitingForCluster: _w, ...delivered } = p;
+      const status = statusOfOperation[p.operation];
+      return {
+        ...this.#moved(doc, status, `${status.toLowerCase()} on the cluster`),
+        pending: delivered,
+      };
     });
   }
 
@@ -193,6 +198,12 @@ export class EnablerRecords {
   /** Enablers matching a filter, by name. */
   list(filter: { cluster?: string } = {}): Promise<EnablerDoc[]> {
     return this.#docs.find(filter, { sortBy: "name" });
+  }
+
+  /** The enabler holding a release key (cluster/namespace/name), if any. */
+  async byReleaseKey(key: string): Promise<EnablerDoc | undefined> {
+    const [doc] = await this.#docs.find({ releaseKey: key }, { limit: 1 });
+    return doc;
   }
 
   /** How many enablers a cluster has. */

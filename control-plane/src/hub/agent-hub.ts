@@ -8,6 +8,7 @@ import type {
   HubMessage,
   Logger,
   NodeReport,
+  ReleaseStatus,
   Timers,
 } from "@smart-orchestrator/shared";
 import type { AgentAuthenticator, AgentIdentity } from "./agent-auth.js";
@@ -40,6 +41,8 @@ export interface AgentHubDeps {
   readonly onCommandResult?: CommandResultSink;
   readonly onCommandProgress?: CommandProgressSink;
   readonly onSessionStart?: SessionStartListener;
+  /** Called with each validated ReleaseStatus (every session start): reconciliation. */
+  readonly onReleaseStatus?: (clusterId: string, status: ReleaseStatus) => void;
   /** Called with every accepted report and its hub receive time (usage history). */
   readonly onReport?: (clusterId: string, report: NodeReport, receivedAt: Date) => void;
   /** Called with the seconds spent handling each received NodeReport (metrics). */
@@ -151,6 +154,7 @@ function startSession(
       commandResult: (id: string, result: CommandResult) => deps.onCommandResult?.(id, result),
       commandProgress: (id: string, progress: CommandProgress) =>
         deps.onCommandProgress?.(id, progress),
+      releaseStatus: (id: string, status: ReleaseStatus) => deps.onReleaseStatus?.(id, status),
     },
     onEnd: (s, reason) => {
       if (deps.registry.detach(s) && !deps.isStopping?.()) {

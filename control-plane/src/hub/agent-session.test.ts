@@ -1,6 +1,11 @@
 import { EventEmitter } from "node:events";
 import { status } from "@grpc/grpc-js";
-import { createLogger, FakeTimers, type HubMessage } from "@smart-orchestrator/shared";
+import {
+  createLogger,
+  FakeTimers,
+  type HubMessage,
+  ReleaseStatus,
+} from "@smart-orchestrator/shared";
 import test from "ava";
 import { AgentSession, type AgentSessionOptions } from "./agent-session.js";
 
@@ -23,14 +28,19 @@ class FakeCall extends EventEmitter {
   }
 }
 
-function session(timers: FakeTimers) {
+function session(timers: FakeTimers, statuses: ReleaseStatus[] = []) {
   const call = new FakeCall();
   const ended: string[] = [];
   const s = new AgentSession({
     clusterId: "c1",
     call: call as unknown as AgentSessionOptions["call"],
     timings: { reportIntervalMs: 10_000, pingIntervalMs: 10_000, readDeadlineMs: 30_000 },
-    sink: { report() {}, commandResult() {}, commandProgress() {} },
+    sink: {
+      report() {},
+      commandResult() {},
+      commandProgress() {},
+      releaseStatus: (_id, status) => statuses.push(status),
+    },
     log: createLogger({ name: "test", level: "silent" }),
     onEnd: (_s, reason) => ended.push(reason),
     timers,
@@ -75,4 +85,27 @@ test("regression: the read deadline ends the stream with a status and does not d
   timers.advance(60_000);
   t.is(call.errors.length, 1, "ended once");
   t.is(timers.pending, 0, "no timer left behind");
+});
+
+test("a ReleaseStatus is checked and handed on; a bad one ends the stream naming the field", (t) => {
+  const timers = new FakeTimers(0);
+  const statuses: ReleaseStatus[] = [];
+  const { s, call, ended } = session(timers, statuses);
+  const good = ReleaseStatus.fromPartial({
+    observedAtMs: 5,
+    releases: [{ release: "shop", enablerId: "e1", namespace: "shop", revision: 3, repairs: 2 }],
+  });
+  s.receive({ body: { $case: "releaseStatus", value: good } });
+  t.deepEqual(statuses, [good]);
+  s.receive({
+    body: {
+      $case: "releaseStatus",
+      value: ReleaseStatus.fromPartial({
+        releases: [{ release: "Shop!", enablerId: "e1", namespace: "shop", revision: 3 }],
+      }),
+    },
+  });
+  t.is(statuses.length, 1);
+  t.like(call.errors[0], { code: status.INVALID_ARGUMENT });
+  t.regex(ended[0] ?? "", /release_status\.releases\[0\]\.release/);
 });

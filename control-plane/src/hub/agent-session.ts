@@ -7,19 +7,27 @@ import type {
   HubMessage,
   Logger,
   NodeReport,
+  ReleaseStatus,
   Timer,
   Timers,
 } from "@smart-orchestrator/shared";
 import { systemTimers } from "@smart-orchestrator/shared";
 import { toGrpcError } from "./grpc-status.js";
 import type { HubTimings } from "./hub-timings.js";
-import { checkCommandProgress, checkCommandResult, checkNodeReport } from "./message-checks.js";
+import {
+  checkCommandProgress,
+  checkCommandResult,
+  checkNodeReport,
+  checkReleaseStatus,
+} from "./message-checks.js";
 
 /** What a session hands received messages to. */
 export interface SessionSink {
   report(clusterId: string, report: NodeReport): void;
   commandResult(clusterId: string, result: CommandResult): void;
   commandProgress(clusterId: string, progress: CommandProgress): void;
+  /** What the cluster holds, sent by the agent at the start of every session. */
+  releaseStatus(clusterId: string, status: ReleaseStatus): void;
 }
 
 /** Options for {@link AgentSession}. */
@@ -95,6 +103,10 @@ export class AgentSession {
         case "commandProgress":
           checkCommandProgress(body.value);
           this.#o.sink.commandProgress(this.clusterId, body.value);
+          break;
+        case "releaseStatus":
+          checkReleaseStatus(body.value);
+          this.#o.sink.releaseStatus(this.clusterId, body.value);
           break;
         case "pong":
           break;

@@ -5,9 +5,15 @@ import {
   isAppError,
   ObjectAction,
   ObjectStatus,
+  ReleaseStatus,
 } from "@smart-orchestrator/shared";
 import test from "ava";
-import { agentMessageLimits, checkCommandProgress, checkCommandResult } from "./message-checks.js";
+import {
+  agentMessageLimits,
+  checkCommandProgress,
+  checkCommandResult,
+  checkReleaseStatus,
+} from "./message-checks.js";
 
 const deployment = ObjectStatus.fromPartial({
   group: "apps",
@@ -138,5 +144,37 @@ test("CommandProgress errors name the field", (t) => {
   t.is(
     firstField(() => checkCommandProgress(CommandProgress.fromPartial({ commandId: "" }))),
     "command_progress.command_id",
+  );
+});
+
+test("ReleaseStatus errors name the field", (t) => {
+  const release = {
+    release: "shop",
+    enablerId: "Shop.1",
+    namespace: "shop",
+    revision: 2,
+    lastRepaired: ["Deployment shop/web (recreated)"],
+  };
+  t.notThrows(() => checkReleaseStatus(ReleaseStatus.fromPartial({ releases: [release] })));
+  const cases: [Partial<typeof release> & Record<string, unknown>, string][] = [
+    [{ release: "Shop" }, "release_status.releases[0].release"],
+    [{ enablerId: "" }, "release_status.releases[0].enabler_id"],
+    [{ namespace: "a_b" }, "release_status.releases[0].namespace"],
+    [{ revision: 0 }, "release_status.releases[0].revision"],
+    [{ message: "x".repeat(1025) }, "release_status.releases[0].message"],
+    [{ lastRepaired: Array(101).fill("x") }, "release_status.releases[0].last_repaired"],
+    [{ lastRepaired: ["x".repeat(513)] }, "release_status.releases[0].last_repaired[0]"],
+  ];
+  for (const [change, field] of cases)
+    t.is(
+      firstField(() =>
+        checkReleaseStatus(ReleaseStatus.fromPartial({ releases: [{ ...release, ...change }] })),
+      ),
+      field,
+    );
+  const many = Array(agentMessageLimits.maxReleases + 1).fill(release);
+  t.is(
+    firstField(() => checkReleaseStatus(ReleaseStatus.fromPartial({ releases: many }))),
+    "release_status.releases",
   );
 });

@@ -8,6 +8,7 @@ import {
   type Hello,
   type NodeReport,
   type ObjectStatus,
+  type ReleaseStatus,
 } from "@smart-orchestrator/shared";
 
 /** Limits on what one agent may send; generous for real clusters, tight enough to stop abuse. */
@@ -23,6 +24,9 @@ export const agentMessageLimits = {
   maxCommandIdLength: 128,
   maxResultMessageLength: 4096,
   maxObjectMessageLength: 1024,
+  /** Releases in one ReleaseStatus, and repaired objects named per release. */
+  maxReleases: 10_000,
+  maxLastRepaired: 100,
 } as const;
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -233,4 +237,48 @@ export function checkCommandProgress(progress: CommandProgress): void {
     "command_progress.objects",
   );
   c.done("CommandProgress");
+}
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const enablerIdPattern = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Validates a ReleaseStatus; throws `invalid_argument` naming the field. */
+export function checkReleaseStatus(status: ReleaseStatus): void {
+  const c = new Checker();
+  const max = agentMessageLimits.maxReleases;
+  c.check(status.releases.length <= max, "release_status.releases", `more than ${max} releases`);
+  status.releases.slice(0, max).forEach((r, i) => {
+    const f = `release_status.releases[${i}]`;
+    c.check(
+      dnsLabel.test(r.release) && r.release.length <= 53,
+      `${f}.release`,
+      "must be a DNS-1123 label of at most 53 characters",
+    );
+    c.check(
+      enablerIdPattern.test(r.enablerId) && r.enablerId.length <= 63,
+      `${f}.enabler_id`,
+      "must be 1-63 characters of [A-Za-z0-9._-]",
+    );
+    c.check(
+      dnsLabel.test(r.namespace) && r.namespace.length <= 63,
+      `${f}.namespace`,
+      "must be a DNS-1123 label",
+    );
+    c.check(
+      Number.isSafeInteger(r.revision) && r.revision >= 1,
+      `${f}.revision`,
+      "must be an integer >= 1",
+    );
+    checkEnum(c, r.health, `${f}.health`);
+    c.maxLen(r.message, agentMessageLimits.maxObjectMessageLength, `${f}.message`);
+    c.check(
+      r.lastRepaired.length <= agentMessageLimits.maxLastRepaired,
+      `${f}.last_repaired`,
+      `more than ${agentMessageLimits.maxLastRepaired} entries`,
+    );
+    r.lastRepaired.slice(0, agentMessageLimits.maxLastRepaired).forEach((what, j) => {
+      c.maxLen(what, 512, `${f}.last_repaired[${j}]`);
+    });
+  });
+  c.done("ReleaseStatus");
 }

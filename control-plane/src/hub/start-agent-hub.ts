@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import type { Logger, NodeReport } from "@smart-orchestrator/shared";
+import type { Logger, NodeReport, ReleaseStatus } from "@smart-orchestrator/shared";
 import type { Registry } from "prom-client";
 import type { SecretBox } from "../security/secret-box.js";
 import type { Collection } from "../store/store.js";
@@ -44,6 +44,8 @@ export interface AgentHubModuleDeps {
   readonly onCommandResult?: CommandResultSink;
   readonly onCommandProgress?: CommandProgressSink;
   readonly onSessionStart?: SessionStartListener;
+  /** Each validated ReleaseStatus: what a cluster holds, at every session start. */
+  readonly onReleaseStatus?: (clusterId: string, status: ReleaseStatus) => void;
 }
 
 /** The running hub and the live state it keeps. */
@@ -90,6 +92,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       ...(deps.onCommandResult ? { onCommandResult: deps.onCommandResult } : {}),
       ...(deps.onCommandProgress ? { onCommandProgress: deps.onCommandProgress } : {}),
       ...(deps.onSessionStart ? { onSessionStart: deps.onSessionStart } : {}),
+      ...(deps.onReleaseStatus ? { onReleaseStatus: deps.onReleaseStatus } : {}),
       onReportHandled: metrics.reportHandled,
     },
     { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log },

@@ -37,7 +37,7 @@ function history(days: number, o: { rx?: boolean; usage?: boolean } = {}): Histo
 
 test("the forecast holds the daily peak ahead, at p90, and the mean traffic", (t) => {
   const points = history(7);
-  const f = forecastFromPoints(points, 6 * 3_600_000);
+  const f = forecastFromPoints(points, 6 * 3_600_000).forecast;
   if (!f) return t.fail("no forecast");
   const n = points.length;
   let peak = 0;
@@ -51,10 +51,10 @@ test("the forecast holds the daily peak ahead, at p90, and the mean traffic", (t
 });
 
 test("no forecast from too little or usage-less history; traffic may be missing alone", (t) => {
-  t.is(forecastFromPoints(history(1), 6 * 3_600_000), undefined);
-  t.is(forecastFromPoints(history(4, { usage: false }), 6 * 3_600_000), undefined);
-  t.is(forecastFromPoints([], 6 * 3_600_000), undefined);
-  const f = forecastFromPoints(history(4, { rx: false }), 3_600_000);
+  t.is(forecastFromPoints(history(1), 6 * 3_600_000).forecast, undefined);
+  t.is(forecastFromPoints(history(4, { usage: false }), 6 * 3_600_000).forecast, undefined);
+  t.is(forecastFromPoints([], 6 * 3_600_000).forecast, undefined);
+  const f = forecastFromPoints(history(4, { rx: false }), 3_600_000).forecast;
   t.is(f?.rxMeanBytesPerSecond, null);
   t.is(f?.horizonMs, 3_600_000);
 });
@@ -82,6 +82,13 @@ test("forecasts are recomputed when a point is stored and only read at decision 
   t.is(forecasts.forecast("c2"), undefined);
   for (let i = 0; i < 5; i++) forecasts.forecast("c1");
   t.is(reads, 2, "reading a forecast does not touch the history");
+  t.is(forecasts.fits, 2);
+  // The next point: a fresh forecast from the kept models, no new fit within the hour.
+  forecasts.pointStored("c1");
+  await forecasts.settled();
+  t.is(reads, 3);
+  t.is(forecasts.fits, 2);
+  t.truthy(forecasts.forecast("c1"));
   forecasts.forget("c1");
   t.is(forecasts.forecast("c1"), undefined);
 });

@@ -1,6 +1,13 @@
 import type { Logger } from "@smart-orchestrator/shared";
 import type { HistoryPoint } from "../history/usage-buckets.js";
-import { fitAndForecast, maxHorizon, minPoints } from "./forecaster.js";
+import {
+  type Forecast,
+  type ForecastModel,
+  fitForecaster,
+  forecast,
+  maxHorizon,
+  minPoints,
+} from "./forecaster.js";
 import type { ClusterForecast, ForecastSource } from "./scheduler.js";
 
 /** The usage history the forecasts read: the stored 5-minute points of a cluster. */
@@ -14,6 +21,15 @@ export interface ClusterForecastsDeps {
   readonly horizonMs: number;
   readonly now: () => Date;
   readonly log: Logger;
+  /** How long a fitted model is reused before it is fitted again (default 1 h); forecasts are made at every point. */
+  readonly refitEveryMs?: number;
+}
+
+/** The fitted models of one cluster's series. */
+export interface SeriesModels {
+  readonly cpu?: ForecastModel;
+  readonly mem?: ForecastModel;
+  readonly rx?: ForecastModel;
 }
 
 const stepMs = 5 * 60_000;
@@ -31,6 +47,9 @@ export class ClusterForecasts implements ForecastSource {
   readonly #d: ClusterForecastsDeps;
   readonly #forecasts = new Map<string, ClusterForecast>();
   readonly #pending = new Set<string>();
+  readonly #models = new Map<string, { at: number; models: SeriesModels }>();
+  /** Model fits done, for tests and metrics. */
+  fits = 0;
   #running: Promise<void> | undefined;
   /** Refreshes that failed (logged), for tests and metrics. */
   failures = 0;
@@ -61,6 +80,7 @@ export class ClusterForecasts implements ForecastSource {
   forget(clusterId: string): void {
     this.#pending.delete(clusterId);
     this.#forecasts.delete(clusterId);
+    this.#models.delete(clusterId);
   }
 
   async #loop(): Promise<void> {
@@ -81,8 +101,16 @@ export class ClusterForecasts implements ForecastSource {
     const now = this.#d.now().getTime();
     const to = now - (now % stepMs) + stepMs;
     const points = await this.#d.history.points(clusterId, new Date(to - windowMs), new Date(to));
-    const f = forecastFromPoints(points, this.#d.horizonMs);
-    if (f) this.#forecasts.set(clusterId, f);
+    // Fitting is most of the cost; the models are kept and refitted hourly, forecasts are fresh.
+    const kept = this.#models.get(clusterId);
+    // A cluster without models yet (too little history) is tried again at every point.
+    const fresh = kept?.models.cpu && now - kept.at < (this.#d.refitEveryMs ?? 3_600_000);
+    const out = forecastFromPoints(points, this.#d.horizonMs, fresh ? kept?.models : undefined);
+    if (!fresh) {
+      this.fits++;
+      this.#models.set(clusterId, { at: now, models: out.models });
+    }
+    if (out.forecast) this.#forecasts.set(clusterId, out.forecast);
     else this.#forecasts.delete(clusterId);
   }
 }
@@ -90,17 +118,20 @@ export class ClusterForecasts implements ForecastSource {
 /**
  * A cluster forecast from its history points: the peak over the horizon of
  * the p90 of used CPU and memory, and the mean of the central traffic
- * forecast. Undefined when used CPU or memory has too little history.
+ * forecast; undefined when used CPU or memory has too little history. With
+ * `models`, those are used instead of fitting new ones (which are returned).
  */
 export function forecastFromPoints(
   points: readonly HistoryPoint[],
   horizonMs: number,
-): ClusterForecast | undefined {
+  models?: SeriesModels,
+): { forecast: ClusterForecast | undefined; models: SeriesModels } {
+  const none = { forecast: undefined, models: {} };
   const first = points[0];
   const last = points[points.length - 1];
-  if (!first || !last) return undefined;
+  if (!first || !last) return none;
   const n = (last.at - first.at) / stepMs + 1;
-  if (n < minPoints) return undefined;
+  if (n < minPoints) return none;
   const cpu = new Float64Array(n).fill(Number.NaN);
   const mem = new Float64Array(n).fill(Number.NaN);
   const rx = new Float64Array(n).fill(Number.NaN);
@@ -111,15 +142,26 @@ export function forecastFromPoints(
     if (p.rxBytesPerSecond !== null) rx[i] = p.rxBytesPerSecond;
   }
   const steps = Math.min(maxHorizon, Math.max(1, Math.round(horizonMs / stepMs)));
-  const c = enough(cpu) ? fitAndForecast(cpu, steps) : undefined;
-  const m = enough(mem) ? fitAndForecast(mem, steps) : undefined;
-  if (!c || !m) return undefined;
-  const r = enough(rx) ? fitAndForecast(rx, steps) : undefined;
+  const fitted: { cpu?: ForecastModel; mem?: ForecastModel; rx?: ForecastModel } = {};
+  const run = (key: keyof SeriesModels, y: Float64Array): Forecast | undefined => {
+    if (!enough(y)) return undefined;
+    const model = models ? models[key] : fitForecaster(y, steps);
+    if (!model || model.horizon !== steps) return undefined;
+    fitted[key] = model;
+    return forecast(model, y);
+  };
+  const c = run("cpu", cpu);
+  const m = run("mem", mem);
+  const r = run("rx", rx);
+  if (!c || !m) return { forecast: undefined, models: fitted };
   return {
-    cpuUsedP90Millis: Math.max(0, Math.round(peak(c.p90))),
-    memoryUsedP90Bytes: Math.max(0, Math.round(peak(m.p90))),
-    rxMeanBytesPerSecond: r ? Math.max(0, mean(r.central)) : null,
-    horizonMs: steps * stepMs,
+    forecast: {
+      cpuUsedP90Millis: Math.max(0, Math.round(peak(c.p90))),
+      memoryUsedP90Bytes: Math.max(0, Math.round(peak(m.p90))),
+      rxMeanBytesPerSecond: r ? Math.max(0, mean(r.central)) : null,
+      horizonMs: steps * stepMs,
+    },
+    models: fitted,
   };
 }
 

@@ -1,5 +1,10 @@
 import { gunzipSync } from "node:zlib";
-import { type Apply, type Delete, maxLinkMessageBytes } from "@smart-orchestrator/shared";
+import {
+  type Apply,
+  type Delete,
+  type DeleteVolumes,
+  maxLinkMessageBytes,
+} from "@smart-orchestrator/shared";
 import { invalid } from "./command-failure.js";
 import type { KubeObject, ReleaseIdentity } from "./release-labels.js";
 
@@ -25,6 +30,15 @@ export interface ApplyInput extends ReleaseIdentity {
 export interface DeleteInput extends ReleaseIdentity {
   readonly namespace: string;
   readonly timeoutMs: number;
+  /** The pre-/post-delete hooks the Delete carried (none: the held revision's). */
+  readonly hooks?: readonly KubeObject[];
+}
+
+/** A validated DeleteVolumes. */
+export interface DeleteVolumesInput extends ReleaseIdentity {
+  readonly namespace: string;
+  readonly timeoutMs: number;
+  readonly force: boolean;
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -47,8 +61,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkObject(value: unknown, i: number): KubeObject {
-  const at = `apply.objects[${i}]`;
+function checkObject(value: unknown, i: number, field = "apply.objects"): KubeObject {
+  const at = `${field}[${i}]`;
   if (!isPlainObject(value)) throw invalid(at, "not a JSON object");
   if (typeof value.apiVersion !== "string" || !apiVersion.test(value.apiVersion))
     throw invalid(`${at}.apiVersion`, "required, like v1 or apps/v1");
@@ -80,20 +94,15 @@ function checkObject(value: unknown, i: number): KubeObject {
   return { ...value, metadata: rest } as KubeObject;
 }
 
-/** Inflates and checks an Apply; throws a CommandFailure (invalid) naming the field. */
-export function readApply(cmd: Apply): ApplyInput {
-  const id = identity(cmd, "apply");
-  if (!Number.isSafeInteger(cmd.revision) || cmd.revision < 1)
-    throw invalid("apply.revision", "must be an integer >= 1");
+/** Inflates and checks gzipped JSON objects (Apply.objects, Delete.hooks). */
+function readObjects(bytes: Uint8Array, field: string): KubeObject[] {
   let text: string;
   try {
-    text = gunzipSync(cmd.objects, { maxOutputLength: applyLimits.maxInflatedBytes }).toString(
-      "utf8",
-    );
+    text = gunzipSync(bytes, { maxOutputLength: applyLimits.maxInflatedBytes }).toString("utf8");
   } catch (err) {
     const tooBig = (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
     throw invalid(
-      "apply.objects",
+      field,
       tooBig ? `inflates to more than ${applyLimits.maxInflatedBytes} bytes` : "not gzip data",
     );
   }
@@ -101,24 +110,31 @@ export function readApply(cmd: Apply): ApplyInput {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw invalid("apply.objects", "not JSON once inflated");
+    throw invalid(field, "not JSON once inflated");
   }
-  if (!Array.isArray(parsed)) throw invalid("apply.objects", "must be a JSON array of objects");
+  if (!Array.isArray(parsed)) throw invalid(field, "must be a JSON array of objects");
   if (parsed.length > applyLimits.maxObjects)
-    throw invalid("apply.objects", `more than ${applyLimits.maxObjects} objects`);
-  const objects = parsed.map(checkObject);
+    throw invalid(field, `more than ${applyLimits.maxObjects} objects`);
+  const objects = parsed.map((o, i) => checkObject(o, i, field));
   const seen = new Set<string>();
   objects.forEach((o, i) => {
     const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
     const key = `${group}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    if (seen.has(key))
-      throw invalid(`apply.objects[${i}]`, `duplicate ${o.kind} "${o.metadata.name}"`);
+    if (seen.has(key)) throw invalid(`${field}[${i}]`, `duplicate ${o.kind} "${o.metadata.name}"`);
     seen.add(key);
   });
+  return objects;
+}
+
+/** Inflates and checks an Apply; throws a CommandFailure (invalid) naming the field. */
+export function readApply(cmd: Apply): ApplyInput {
+  const id = identity(cmd, "apply");
+  if (!Number.isSafeInteger(cmd.revision) || cmd.revision < 1)
+    throw invalid("apply.revision", "must be an integer >= 1");
   return {
     ...id,
     revision: cmd.revision,
-    objects,
+    objects: readObjects(cmd.objects, "apply.objects"),
     timeoutMs: cmd.timeoutMs || defaultTimeoutMs,
     forceConflicts: cmd.forceConflicts,
   };
@@ -126,5 +142,18 @@ export function readApply(cmd: Apply): ApplyInput {
 
 /** Checks a Delete; throws a CommandFailure (invalid) naming the field. */
 export function readDelete(cmd: Delete): DeleteInput {
-  return { ...identity(cmd, "delete"), timeoutMs: cmd.timeoutMs || defaultTimeoutMs };
+  return {
+    ...identity(cmd, "delete"),
+    timeoutMs: cmd.timeoutMs || defaultTimeoutMs,
+    hooks: cmd.hooks.length > 0 ? readObjects(cmd.hooks, "delete.hooks") : [],
+  };
+}
+
+/** Checks a DeleteVolumes; throws a CommandFailure (invalid) naming the field. */
+export function readDeleteVolumes(cmd: DeleteVolumes): DeleteVolumesInput {
+  return {
+    ...identity(cmd, "delete_volumes"),
+    timeoutMs: cmd.timeoutMs || defaultTimeoutMs,
+    force: cmd.force,
+  };
 }

@@ -8,13 +8,22 @@ import {
 } from "@smart-orchestrator/shared";
 import type { EngineOutcome, EngineProgress } from "./apply-engine.js";
 import { CommandFailure, superseded } from "./command-failure.js";
-import { type ApplyInput, type DeleteInput, readApply, readDelete } from "./command-input.js";
+import {
+  type ApplyInput,
+  type DeleteInput,
+  type DeleteVolumesInput,
+  readApply,
+  readDelete,
+  readDeleteVolumes,
+} from "./command-input.js";
 
 /** The engine as the runner uses it. */
 export interface CommandEngine {
   /** `signal` aborts when a newer command for the release arrives: stop waiting, say so. */
   apply(input: ApplyInput, progress: EngineProgress, signal?: AbortSignal): Promise<EngineOutcome>;
   delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome>;
+  /** Absent: DeleteVolumes is answered as unsupported. */
+  deleteVolumes?(input: DeleteVolumesInput, progress: EngineProgress): Promise<EngineOutcome>;
 }
 
 /** Options for {@link CommandRunner}. */
@@ -110,9 +119,17 @@ export class CommandRunner {
         FailureKind.FAILURE_KIND_UNSUPPORTED,
         "this agent does not know this command's action (is the hub newer?)",
       );
-    let input: ApplyInput | DeleteInput;
+    const engine = this.#o.engine;
+    if (action.$case === "deleteVolumes" && !engine.deleteVolumes)
+      return fail(FailureKind.FAILURE_KIND_UNSUPPORTED, "this agent does not delete volumes");
+    let input: ApplyInput | DeleteInput | DeleteVolumesInput;
     try {
-      input = action.$case === "apply" ? readApply(action.value) : readDelete(action.value);
+      input =
+        action.$case === "apply"
+          ? readApply(action.value)
+          : action.$case === "delete"
+            ? readDelete(action.value)
+            : readDeleteVolumes(action.value);
     } catch (err) {
       if (err instanceof CommandFailure) return fail(err.kind, err.message);
       throw err;
@@ -125,10 +142,13 @@ export class CommandRunner {
         message: message.slice(0, 1024),
         objects: objects.slice(0, 1000) as ObjectStatus[],
       });
-    // One pending command per release, as the control plane keeps it: a newer one cuts an older one short.
-    this.#latest.get(input.enablerId)?.abort();
+    // One pending apply or delete per release, as the control plane keeps it: a newer one cuts an
+    // older one short. Volume deletes stand apart (they follow a delete and must not cancel it).
     const controller = new AbortController();
-    this.#latest.set(input.enablerId, controller);
+    if (action.$case !== "deleteVolumes") {
+      this.#latest.get(input.enablerId)?.abort();
+      this.#latest.set(input.enablerId, controller);
+    }
     const log = this.#o.log.child({
       commandId: id,
       release: input.release,
@@ -141,8 +161,13 @@ export class CommandRunner {
         if (controller.signal.aborted) throw superseded("before it started");
         const out =
           action.$case === "apply"
-            ? await this.#o.engine.apply(input as ApplyInput, progress, controller.signal)
-            : await this.#o.engine.delete(input as DeleteInput, progress);
+            ? await engine.apply(input as ApplyInput, progress, controller.signal)
+            : action.$case === "delete"
+              ? await engine.delete(input as DeleteInput, progress)
+              : await (engine.deleteVolumes as NonNullable<CommandEngine["deleteVolumes"]>)(
+                  input as DeleteVolumesInput,
+                  progress,
+                );
         log.info({ objects: out.objects.length }, "command done");
         return CommandResult.fromPartial({
           commandId: id,

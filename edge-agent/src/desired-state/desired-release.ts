@@ -19,6 +19,8 @@ export interface DesiredRelease {
   readonly hooks: readonly KubeObject[];
   /** When the revision was applied, Unix milliseconds. */
   readonly appliedAtMs: number;
+  /** Helm test hooks the revision carried, which are never run. */
+  readonly skippedTestHooks?: number;
 }
 
 /** Where desired states are kept: Secrets in the agent's namespace, or files in host mode. */
@@ -81,5 +83,6 @@ export function decodeDesired(bytes: Buffer): DesiredRelease {
     objects: v.objects as KubeObject[],
     hooks: v.hooks as KubeObject[],
     appliedAtMs: typeof v.appliedAtMs === "number" ? v.appliedAtMs : 0,
+    ...(typeof v.skippedTestHooks === "number" ? { skippedTestHooks: v.skippedTestHooks } : {}),
   };
 }

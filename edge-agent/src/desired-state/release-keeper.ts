@@ -92,10 +92,10 @@ export class ReleaseKeeper implements CommandEngine {
         out = await this.#o.engine.apply(split.main, progress);
       } catch (err) {
         if (err instanceof CommandFailure && appliedAnyway.has(err.kind))
-          await this.#save(split.main, split.hooks);
+          await this.#save(split.main, split.hooks, split.tests);
         throw err;
       }
-      await this.#save(split.main, split.hooks);
+      await this.#save(split.main, split.hooks, split.tests);
       await this.#o.hooks?.run(`post-${phase}`, split.hooks, input, progress);
       if (split.tests > 0)
         this.#o.log.info({ release: input.release, tests: split.tests }, "test hooks skipped");
@@ -103,10 +103,7 @@ export class ReleaseKeeper implements CommandEngine {
     });
   }
 
-  delete(
-    input: DeleteInput & { readonly hooks?: ApplyInput["objects"] },
-    progress: EngineProgress,
-  ): Promise<EngineOutcome> {
+  delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
     return this.#lock.run(input.enablerId, async () => {
       const held = this.#held.get(input.enablerId);
       // The Delete carries the hooks when the control plane sends them; else the held revision's.
@@ -121,7 +118,7 @@ export class ReleaseKeeper implements CommandEngine {
     });
   }
 
-  async #save(input: ApplyInput, hooks: ApplyInput["objects"]): Promise<void> {
+  async #save(input: ApplyInput, hooks: ApplyInput["objects"], tests: number): Promise<void> {
     const desired: DesiredRelease = {
       release: input.release,
       enablerId: input.enablerId,
@@ -130,6 +127,7 @@ export class ReleaseKeeper implements CommandEngine {
       objects: input.objects,
       hooks,
       appliedAtMs: this.#now(),
+      ...(tests > 0 ? { skippedTestHooks: tests } : {}),
     };
     try {
       await this.#o.store.save(desired);

@@ -56,6 +56,8 @@ export interface HubLinkOptions {
   readonly hello: () => Promise<Hello>;
   readonly reports: ReportSource;
   readonly onCommand?: CommandHandler;
+  /** Messages sent after every Welcome, after the first report (the agent's ReleaseStatus). */
+  readonly greetings?: () => Promise<AgentMessage[]>;
   readonly log: Logger;
   readonly backoff?: Backoff;
   /** Read deadline before the first Welcome tells the real one (default 30 s). */
@@ -218,6 +220,12 @@ export class HubLink {
           welcomedAt = this.#timers.now();
           this.#setState("connected", `cluster ${w.clusterId}`);
           sendReport();
+          this.#o.greetings?.().then(
+            (messages) => {
+              for (const m of messages) if (!over) stream.write(m);
+            },
+            (err: unknown) => log.warn({ err }, "could not build the session's greetings"),
+          );
           reportTimer = this.#timers.setInterval(sendReport, w.reportIntervalMs || 10_000);
           unsubscribe = this.#o.reports.onChange(sendReport);
           break;

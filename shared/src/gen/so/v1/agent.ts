@@ -72,11 +72,22 @@ export enum FailureKind {
    */
   FAILURE_KIND_OBJECT_FAILED = 8,
   /**
+   * FAILURE_KIND_IN_USE - DeleteVolumes was refused: the release's workloads still run (the
+   * message names them); send it again with force to delete anyway.
+   */
+  FAILURE_KIND_IN_USE = 9,
+  /**
+   * FAILURE_KIND_HOOK_FAILED - A Helm hook failed (a hook Job failed, or was not complete in time); the
+   * message names the hook and the Job's reason. After a failed pre-install
+   * or pre-upgrade hook the release's other objects were not applied.
+   */
+  FAILURE_KIND_HOOK_FAILED = 10,
+  /**
    * FAILURE_KIND_SUPERSEDED - A newer command for the same release arrived while this one waited (for
    * its turn, or for readiness). Objects it already applied stay; the newer
    * command decides what the release becomes.
    */
-  FAILURE_KIND_SUPERSEDED = 9,
+  FAILURE_KIND_SUPERSEDED = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -100,6 +111,19 @@ export enum ObjectAction {
   UNRECOGNIZED = -1,
 }
 
+/** How a release looked at the agent's last drift check. */
+export enum ReleaseHealth {
+  /** RELEASE_HEALTH_UNSPECIFIED - Not checked since the agent started. */
+  RELEASE_HEALTH_UNSPECIFIED = 0,
+  /** RELEASE_HEALTH_HEALTHY - Every object is there, as desired, and ready. */
+  RELEASE_HEALTH_HEALTHY = 1,
+  /** RELEASE_HEALTH_PROGRESSING - Some objects are not ready yet; ReleaseState.message says which. */
+  RELEASE_HEALTH_PROGRESSING = 2,
+  /** RELEASE_HEALTH_DEGRADED - An object failed in a way waiting cannot fix, or could not be repaired. */
+  RELEASE_HEALTH_DEGRADED = 3,
+  UNRECOGNIZED = -1,
+}
+
 /** AgentMessage is everything an agent sends; exactly one body is set. */
 export interface AgentMessage {
   body?:
@@ -108,6 +132,7 @@ export interface AgentMessage {
     | { $case: "commandResult"; value: CommandResult }
     | { $case: "pong"; value: Pong }
     | { $case: "commandProgress"; value: CommandProgress }
+    | { $case: "releaseStatus"; value: ReleaseStatus }
     | undefined;
 }
 
@@ -326,7 +351,10 @@ export interface Command {
    * with a letter or digit (e.g. "<enabler id>/<revision>/apply").
    */
   id: string;
-  action?: { $case: "apply"; value: Apply } | { $case: "delete"; value: Delete } | undefined;
+  action?: { $case: "apply"; value: Apply } | { $case: "delete"; value: Delete } | {
+    $case: "deleteVolumes";
+    value: DeleteVolumes;
+  } | undefined;
 }
 
 /**
@@ -405,10 +433,46 @@ export interface Delete {
    */
   namespace: string;
   /**
+   * The release's pre-delete and post-delete Helm hooks, which travel inside
+   * Delete because the agent has no renderer: gzip of a UTF-8 JSON array of
+   * Kubernetes objects carrying their `helm.sh/hook` annotations, with the
+   * limits of Apply.objects. Empty: the agent runs the delete hooks of the
+   * revision it holds (its desired state), if any.
+   */
+  hooks: Buffer;
+  /**
    * How long to wait for the objects to be gone (finalizers, such as a
    * PersistentVolumeClaim's while a pod still uses it), in milliseconds. 0
    * means the default, 5 minutes. Objects still there then are named in a
    * FAILURE_KIND_TIMEOUT result.
+   */
+  timeoutMs: number;
+}
+
+/**
+ * DeleteVolumes removes a release's volumes: the PersistentVolumeClaims
+ * labelled app.kubernetes.io/instance=<release> in `namespace`, those its
+ * StatefulSets' volumeClaimTemplates made (`<template>-<statefulset>-<ordinal>`),
+ * and the PersistentVolumes bound to them, `Retain` ones included. It works
+ * after the release itself was deleted. While a workload of the release
+ * still runs it is refused (FAILURE_KIND_IN_USE) unless `force` is set. The
+ * result's objects name what was deleted (OBJECT_ACTION_DELETED).
+ */
+export interface DeleteVolumes {
+  /** As Apply.release. */
+  release: string;
+  /** As Apply.enabler_id. */
+  enablerId: string;
+  /** Where the release's claims are. */
+  namespace: string;
+  /**
+   * Delete even while the release's Deployments, StatefulSets, DaemonSets or
+   * Jobs still exist.
+   */
+  force: boolean;
+  /**
+   * How long to wait for the claims and volumes to be gone, in milliseconds;
+   * 0 means the default, 5 minutes.
    */
   timeoutMs: number;
 }
@@ -486,6 +550,46 @@ export interface CommandResult {
   appliedRevision: number;
 }
 
+/**
+ * ReleaseStatus is sent by the agent after every Welcome (and so on every
+ * new session), so the control plane can compare what the cluster holds with
+ * its records: each release the agent keeps a desired state for, with its
+ * revision, health and last drift repairs. Old hubs ignore it.
+ */
+export interface ReleaseStatus {
+  /** Agent wall-clock time, Unix milliseconds. */
+  observedAtMs: number;
+  /** Every release held (at most 10,000). */
+  releases: ReleaseState[];
+}
+
+/** ReleaseState is one release as the agent holds it. */
+export interface ReleaseState {
+  /** As Apply.release, Apply.enabler_id and Apply.namespace. */
+  release: string;
+  enablerId: string;
+  namespace: string;
+  /** The revision whose desired state the agent holds and repairs to. */
+  revision: number;
+  /** When that revision was applied, agent Unix milliseconds. */
+  appliedAtMs: number;
+  health: ReleaseHealth;
+  /** Why it is not healthy (at most 1024 characters); empty when healthy. */
+  message: string;
+  /** Objects re-applied since the agent started. */
+  repairs: number;
+  /**
+   * The last check that repaired something (0: none since start), and what
+   * it repaired, e.g. "Deployment shop/web (recreated)" (at most 100).
+   */
+  lastRepairAtMs: number;
+  lastRepaired: string[];
+  /** When the last drift check of this release ended (0: none yet). */
+  checkedAtMs: number;
+  /** Helm test hooks of this revision, which the agent never runs. */
+  skippedTestHooks: number;
+}
+
 function createBaseAgentMessage(): AgentMessage {
   return { body: undefined };
 }
@@ -507,6 +611,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
         break;
       case "commandProgress":
         CommandProgress.encode(message.body.value, writer.uint32(42).fork()).join();
+        break;
+      case "releaseStatus":
+        ReleaseStatus.encode(message.body.value, writer.uint32(50).fork()).join();
         break;
     }
     return writer;
@@ -565,6 +672,14 @@ export const AgentMessage: MessageFns<AgentMessage> = {
             message.body = { $case: "commandProgress", value: CommandProgress.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.body = { $case: "releaseStatus", value: ReleaseStatus.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -610,6 +725,12 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       case "commandProgress": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "commandProgress", value: CommandProgress.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "releaseStatus": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "releaseStatus", value: ReleaseStatus.fromPartial(object.body.value) };
         }
         break;
       }
@@ -2230,6 +2351,9 @@ export const Command: MessageFns<Command> = {
       case "delete":
         Delete.encode(message.action.value, writer.uint32(26).fork()).join();
         break;
+      case "deleteVolumes":
+        DeleteVolumes.encode(message.action.value, writer.uint32(34).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2271,6 +2395,14 @@ export const Command: MessageFns<Command> = {
             message.action = { $case: "delete", value: Delete.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.action = { $case: "deleteVolumes", value: DeleteVolumes.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2299,6 +2431,12 @@ export const Command: MessageFns<Command> = {
       case "delete": {
         if (object.action?.value !== undefined && object.action?.value !== null) {
           message.action = { $case: "delete", value: Delete.fromPartial(object.action.value) };
+        }
+        break;
+      }
+      case "deleteVolumes": {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: "deleteVolumes", value: DeleteVolumes.fromPartial(object.action.value) };
         }
         break;
       }
@@ -2443,7 +2581,7 @@ export const Apply: MessageFns<Apply> = {
 };
 
 function createBaseDelete(): Delete {
-  return { release: "", enablerId: "", namespace: "", timeoutMs: 0 };
+  return { release: "", enablerId: "", namespace: "", hooks: Buffer.alloc(0), timeoutMs: 0 };
 }
 
 export const Delete: MessageFns<Delete> = {
@@ -2456,6 +2594,9 @@ export const Delete: MessageFns<Delete> = {
     }
     if (message.namespace !== "") {
       writer.uint32(26).string(message.namespace);
+    }
+    if (message.hooks.length !== 0) {
+      writer.uint32(34).bytes(message.hooks);
     }
     if (message.timeoutMs !== 0) {
       writer.uint32(40).uint32(message.timeoutMs);
@@ -2500,6 +2641,14 @@ export const Delete: MessageFns<Delete> = {
             message.namespace = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hooks = Buffer.from(reader.bytes());
+            continue;
+          }
           case 5: {
             if (tag !== 40) {
               break;
@@ -2528,6 +2677,110 @@ export const Delete: MessageFns<Delete> = {
     message.release = object.release ?? "";
     message.enablerId = object.enablerId ?? "";
     message.namespace = object.namespace ?? "";
+    message.hooks = object.hooks ?? Buffer.alloc(0);
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteVolumes(): DeleteVolumes {
+  return { release: "", enablerId: "", namespace: "", force: false, timeoutMs: 0 };
+}
+
+export const DeleteVolumes: MessageFns<DeleteVolumes> = {
+  encode(message: DeleteVolumes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.release !== "") {
+      writer.uint32(10).string(message.release);
+    }
+    if (message.enablerId !== "") {
+      writer.uint32(18).string(message.enablerId);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.force !== false) {
+      writer.uint32(32).bool(message.force);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(40).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVolumes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteVolumes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enablerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteVolumes>, I>>(base?: I): DeleteVolumes {
+    return DeleteVolumes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteVolumes>, I>>(object: I): DeleteVolumes {
+    const message = createBaseDeleteVolumes();
+    message.release = object.release ?? "";
+    message.enablerId = object.enablerId ?? "";
+    message.namespace = object.namespace ?? "";
+    message.force = object.force ?? false;
     message.timeoutMs = object.timeoutMs ?? 0;
     return message;
   },
@@ -2874,6 +3127,273 @@ export const CommandResult: MessageFns<CommandResult> = {
     message.objects = object.objects?.map((e) => ObjectStatus.fromPartial(e)) || [];
     message.failure = object.failure ?? 0;
     message.appliedRevision = object.appliedRevision ?? 0;
+    return message;
+  },
+};
+
+function createBaseReleaseStatus(): ReleaseStatus {
+  return { observedAtMs: 0, releases: [] };
+}
+
+export const ReleaseStatus: MessageFns<ReleaseStatus> = {
+  encode(message: ReleaseStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.observedAtMs !== 0) {
+      writer.uint32(8).uint64(message.observedAtMs);
+    }
+    for (const v of message.releases) {
+      ReleaseState.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.observedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.releases.push(ReleaseState.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseStatus>, I>>(base?: I): ReleaseStatus {
+    return ReleaseStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseStatus>, I>>(object: I): ReleaseStatus {
+    const message = createBaseReleaseStatus();
+    message.observedAtMs = object.observedAtMs ?? 0;
+    message.releases = object.releases?.map((e) => ReleaseState.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReleaseState(): ReleaseState {
+  return {
+    release: "",
+    enablerId: "",
+    namespace: "",
+    revision: 0,
+    appliedAtMs: 0,
+    health: 0,
+    message: "",
+    repairs: 0,
+    lastRepairAtMs: 0,
+    lastRepaired: [],
+    checkedAtMs: 0,
+    skippedTestHooks: 0,
+  };
+}
+
+export const ReleaseState: MessageFns<ReleaseState> = {
+  encode(message: ReleaseState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.release !== "") {
+      writer.uint32(10).string(message.release);
+    }
+    if (message.enablerId !== "") {
+      writer.uint32(18).string(message.enablerId);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).uint64(message.revision);
+    }
+    if (message.appliedAtMs !== 0) {
+      writer.uint32(40).uint64(message.appliedAtMs);
+    }
+    if (message.health !== 0) {
+      writer.uint32(48).int32(message.health);
+    }
+    if (message.message !== "") {
+      writer.uint32(58).string(message.message);
+    }
+    if (message.repairs !== 0) {
+      writer.uint32(64).uint64(message.repairs);
+    }
+    if (message.lastRepairAtMs !== 0) {
+      writer.uint32(72).uint64(message.lastRepairAtMs);
+    }
+    for (const v of message.lastRepaired) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.checkedAtMs !== 0) {
+      writer.uint32(88).uint64(message.checkedAtMs);
+    }
+    if (message.skippedTestHooks !== 0) {
+      writer.uint32(96).uint32(message.skippedTestHooks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enablerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.appliedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.health = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.repairs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.lastRepairAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.lastRepaired.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.checkedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.skippedTestHooks = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseState>, I>>(base?: I): ReleaseState {
+    return ReleaseState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseState>, I>>(object: I): ReleaseState {
+    const message = createBaseReleaseState();
+    message.release = object.release ?? "";
+    message.enablerId = object.enablerId ?? "";
+    message.namespace = object.namespace ?? "";
+    message.revision = object.revision ?? 0;
+    message.appliedAtMs = object.appliedAtMs ?? 0;
+    message.health = object.health ?? 0;
+    message.message = object.message ?? "";
+    message.repairs = object.repairs ?? 0;
+    message.lastRepairAtMs = object.lastRepairAtMs ?? 0;
+    message.lastRepaired = object.lastRepaired?.map((e) => e) || [];
+    message.checkedAtMs = object.checkedAtMs ?? 0;
+    message.skippedTestHooks = object.skippedTestHooks ?? 0;
     return message;
   },
 };

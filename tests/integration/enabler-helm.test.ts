@@ -1,0 +1,152 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { realTool } from "@smart-orchestrator/kube-simulator";
+import test from "ava";
+import {
+  type HelmRepoServer,
+  helmFixture,
+  startPodinfoRepo,
+} from "../../control-plane/src/testing/helm-repo-server.js";
+import { startSimulatedAgent } from "../support/agent-harness.js";
+import { waitForStatus } from "../support/enabler-harness.js";
+import { eventually, startHub } from "../support/hub-harness.js";
+
+// Real Helm renders podinfo (from the local repository fixture) and a packaged
+// alertmanager chart (with values.schema.json); a real agent applies the result.
+const helm = realTool("helm");
+const helmTest = helm.ok
+  ? test.serial
+  : (title: string, _fn: unknown) => test.skip(`${title} (SKIPPED: ${helm.reason})`, () => {});
+
+/** Packages the alertmanager fixture with real helm and adds it to the repository's index. */
+function addAlertmanager(server: HelmRepoServer): void {
+  if (!helm.ok) return;
+  const out = mkdtempSync(join(tmpdir(), "so-chart-"));
+  execFileSync(helm.path, ["package", helmFixture("charts", "alertmanager"), "-d", out]);
+  const file = readdirSync(out).find((f) => f.endsWith(".tgz")) ?? "";
+  const archive = readFileSync(join(out, file));
+  const version = /alertmanager-(.+)\.tgz/.exec(file)?.[1] ?? "";
+  const digest = createHash("sha256").update(archive).digest("hex");
+  server.file(`/${file}`, archive);
+  const index = readFileSync(helmFixture("repo-podinfo", "index.yaml"), "utf8")
+    .replaceAll("https://stefanprodan.github.io/podinfo/", `${server.url}/`)
+    .replace(
+      /^entries:\n/m,
+      `entries:\n  alertmanager:\n  - apiVersion: v2\n    name: alertmanager\n    version: ${version}\n    digest: ${digest}\n    urls:\n    - ${server.url}/${file}\n`,
+    );
+  server.file("/index.yaml", index);
+}
+
+helmTest("podinfo from a local repository: deploy, upgrade with values, delete", async (t) => {
+  const repo = await startPodinfoRepo();
+  t.teardown(() => repo.close());
+  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  t.teardown(() => hub.close());
+  const added = await hub.api("POST", "/repos/public", {
+    name: "podinfo",
+    description: "",
+    url: repo.url,
+  });
+  t.is(added.status, 201, JSON.stringify(added.body));
+  const { token } = await hub.createCluster("edge-1");
+  const a = await startSimulatedAgent({
+    hub: hub.hubAddress,
+    token,
+    simulator: { cluster: "name=edge-1,nodes=2" },
+  });
+  t.teardown(() => a.stop());
+  await eventually(() => hub.plane.sessions.size === 1, "agent connected", 30_000);
+
+  const res = await hub.api("POST", "/enabler", {
+    name: "podinfo",
+    helmChart: "podinfo/podinfo",
+    version: "~6.14.0",
+    cluster: "edge-1",
+    namespace: "demo",
+    values: { replicaCount: 1 },
+  });
+  t.is(res.status, 201, JSON.stringify(res.body));
+  const id = res.body.uid;
+  const enabled = await waitForStatus(hub, id, "Enabled");
+  t.like(enabled, { helmChart: "podinfo/podinfo", version: "6.14.1", namespace: "demo" });
+  t.like(enabled.revisions[0], { chart: "podinfo/podinfo", version: "6.14.1" });
+  const deployment = a.sim.get("Deployment", "demo", "podinfo");
+  t.truthy(deployment, "podinfo's Deployment is in the cluster");
+  t.truthy(a.sim.get("Service", "demo", "podinfo"));
+  t.truthy(a.sim.get("Namespace", undefined, "demo"), "the namespace was created");
+  t.is(
+    a.sim.list("Pod", "demo").filter((p) => p.metadata.name?.startsWith("podinfo-")).length >= 1,
+    true,
+  );
+  t.false(
+    enabled.objects.some((o: { name: string }) => /-test|fault-test/.test(o.name)),
+    "test hooks are not applied",
+  );
+
+  const up = await hub.api("POST", `/enabler/upgrade/${id}`, { values: { replicaCount: 2 } });
+  t.is(up.status, 200, JSON.stringify(up.body));
+  const upgraded = await waitForStatus(hub, id, "Enabled");
+  t.is(upgraded.appliedRevision, 2);
+  t.is((a.sim.get("Deployment", "demo", "podinfo")?.spec as { replicas?: number })?.replicas, 2);
+  t.not(upgraded.revisions[0].valuesDigest, upgraded.revisions[1].valuesDigest);
+
+  const del = await hub.api("DELETE", `/enabler/${id}`, undefined, { Timeout: "40s" });
+  t.is(del.status, 200, JSON.stringify(del.body));
+  t.is(a.sim.get("Deployment", "demo", "podinfo"), undefined);
+  t.truthy(a.sim.get("Namespace", undefined, "demo"), "the namespace is left in place");
+});
+
+helmTest("chart inputs are checked before anything is stored", async (t) => {
+  const repo = await startPodinfoRepo();
+  t.teardown(() => repo.close());
+  addAlertmanager(repo);
+  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  t.teardown(() => hub.close());
+  t.is(
+    (await hub.api("POST", "/repos/public", { name: "charts", description: "", url: repo.url }))
+      .status,
+    201,
+  );
+  const { token } = await hub.createCluster("old-k8s");
+  const a = await startSimulatedAgent({
+    hub: hub.hubAddress,
+    token,
+    simulator: { cluster: "name=old-k8s,nodes=1,version=v1.22.17" },
+  });
+  t.teardown(() => a.stop());
+  // The cluster's Kubernetes version is known once its agent has said Hello.
+  await eventually(
+    async () => (await hub.api("GET", "/clusters")).body[0]?.kubernetesVersion,
+    "Hello",
+    30_000,
+  );
+  await hub.createCluster("fresh");
+
+  const cases: Array<[Record<string, unknown>, number, string, RegExp]> = [
+    [{ helmChart: "charts/nope" }, 404, "helmChart", /chart nope not found/],
+    [{ helmChart: "nope/podinfo" }, 404, "helmChart", /repository nope not found/],
+    [{ helmChart: "charts/podinfo", version: "9.9.9" }, 404, "version", /has no version "9.9.9"/],
+    [
+      { helmChart: "charts/podinfo", cluster: "old-k8s" },
+      400,
+      "helmChart",
+      /requires Kubernetes >=1.23.0-0; cluster old-k8s runs v1.22/,
+    ],
+    [
+      { helmChart: "charts/alertmanager", values: { replicaCount: "many" } },
+      400,
+      "values.replicaCount",
+      /integer/,
+    ],
+  ];
+  for (const [extra, status, field, reason] of cases) {
+    const res = await hub.api("POST", "/enabler", { name: "x", cluster: "fresh", ...extra });
+    t.is(res.status, status, `${field}: ${JSON.stringify(res.body)}`);
+    t.is(res.body.errors?.[0]?.field, field, JSON.stringify(res.body));
+    t.regex(res.body.message, reason, field);
+  }
+  t.deepEqual((await hub.api("GET", "/enabler")).body, []);
+});
