@@ -4,11 +4,12 @@
 // the Enabled move), never from the polling that waits for it. Then 100
 // enablers across 20 clusters at once. The control plane runs here; the agents
 // and simulators run in a child process. Prints figures; asserts nothing.
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { arch, cpus, release, tmpdir, totalmem, type } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { createControlPlane, loadConfig } from "@smart-orchestrator/control-plane";
 import { createLogger } from "@smart-orchestrator/shared";
 import { webManifests } from "../../tests/support/enabler-harness.js";
@@ -67,21 +68,30 @@ for (let i = 0; i < clusters; i++) {
   tokens.push(c.join.token);
   names.push(`bench-${i}`);
 }
-const agents = spawn(
-  process.execPath,
-  ["--import", "tsx", join(import.meta.dirname, "agents.ts")],
-  {
-    env: {
-      ...process.env,
-      BENCH_HUB: `127.0.0.1:${plane.grpcPort}`,
-      BENCH_TOKENS: tokens.join(","),
+// Agents and simulators in child processes, five clusters each, so they do not share our event loop.
+const perChild = 5;
+const children: ChildProcessByStdio<null, Readable, null>[] = [];
+for (let first = 0; first < clusters; first += perChild) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "agents.ts")],
+    {
+      env: {
+        ...process.env,
+        BENCH_HUB: `127.0.0.1:${plane.grpcPort}`,
+        BENCH_FIRST: String(first),
+        BENCH_TOKENS: tokens.slice(first, first + perChild).join(","),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  },
-);
+  );
+  children.push(child);
+}
 // The agents die with us, whatever happens below.
-process.on("exit", () => agents.kill("SIGTERM"));
-await once(agents.stdout, "data");
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGTERM");
+});
+await Promise.all(children.map((c) => once(c.stdout, "data")));
 while (plane.sessions.size < clusters) await new Promise((r) => setTimeout(r, 50));
 
 /** The part of each deploy spent before the answer (validate, render, store), from the records. */
@@ -157,6 +167,6 @@ console.log(
     `arrived (wall ${Date.now() - t0} ms incl. polling); per enabler p50 ${pct(each, 50)} ms, p99 ${pct(each, 99)} ms`,
 );
 
-agents.kill("SIGTERM");
-await once(agents, "exit");
+for (const c of children) c.kill("SIGTERM");
+await Promise.all(children.map((c) => once(c, "exit")));
 await plane.close();

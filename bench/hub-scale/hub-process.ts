@@ -30,6 +30,11 @@ const config = loadConfig(
     SO_ADMIN_TOKEN: benchAdminToken,
     SO_TLS_SANS: "127.0.0.1,localhost",
     SO_LOG_LEVEL: "warn",
+    // Every simulated agent dials from 127.0.0.1; the per-address cap is for real fleets.
+    SO_HUB_MAX_CONNECTIONS_PER_SOURCE: "20000",
+    SO_HUB_MAX_CONNECTIONS: "20000",
+    // A fleet of 10k reconnecting at once takes longer than 30 s to be greeted on two cores.
+    SO_HUB_HELLO_TIMEOUT: "2m",
     ...(tls ? {} : { SO_INSECURE: "true" }),
   },
   [],

@@ -7,9 +7,11 @@ import type { AgentConfig } from "./config.js";
 import type { DesiredStateStore } from "./desired-state/desired-release.js";
 import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
 import { FileDesiredStore } from "./desired-state/file-desired-store.js";
+import { HookRunner } from "./desired-state/hook-runner.js";
 import { ReleaseKeeper } from "./desired-state/release-keeper.js";
 import { buildReleaseStatus } from "./desired-state/release-status.js";
 import { SecretDesiredStore } from "./desired-state/secret-desired-store.js";
+import { VolumeRemover } from "./desired-state/volume-remover.js";
 import { type AgentHealth, startHealthServer } from "./health/health-server.js";
 import { buildHello } from "./inventory/cluster-facts.js";
 import { HostSampler, type HostScope } from "./inventory/host-stats.js";
@@ -110,6 +112,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const releases = new ReleaseKeeper({
     engine: new ApplyEngine({ client: objects, log: log.child({ part: "apply" }) }),
     store: desiredState,
+    hooks: new HookRunner({ client: objects, log: log.child({ part: "hooks" }) }),
+    volumes: new VolumeRemover(objects),
     log: log.child({ part: "releases" }),
   });
   // Before the link starts: the releases are kept right from the first interval, hub or no hub.

@@ -80,24 +80,7 @@ export async function startHub(
     ...(options.now ? { now: options.now } : {}),
   });
   const url = `http://127.0.0.1:${plane.httpPort}`;
-  const api = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = restClient(url, adminToken);
   return {
     plane,
     url,
@@ -111,6 +94,28 @@ export async function startHub(
       return { uid: res.body.uid, token: res.body.join.token };
     },
     close: () => plane.close(),
+  };
+}
+
+/** A JSON REST client for `url` with a bearer token; bodies come back parsed. */
+export function restClient(url: string, token: string) {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any }> => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 }
 

@@ -200,6 +200,12 @@ export class EnablerRecords {
     return this.#docs.find(filter, { sortBy: "name" });
   }
 
+  /** The enabler holding a release key (cluster/namespace/name), if any. */
+  async byReleaseKey(key: string): Promise<EnablerDoc | undefined> {
+    const [doc] = await this.#docs.find({ releaseKey: key }, { limit: 1 });
+    return doc;
+  }
+
   /** How many enablers a cluster has. */
   countFor(clusterId: string): Promise<number> {
     return this.#docs.count({ cluster: clusterId });

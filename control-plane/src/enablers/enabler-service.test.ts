@@ -309,3 +309,21 @@ test("a name is unique per cluster and namespace", async (t) => {
 function dataOf(object: unknown): unknown {
   return JSON.parse(String((object as { data?: { v?: string } } | undefined)?.data?.v));
 }
+
+test("a tombstone keeps name, cluster and namespace for 7 days, then expires", async (t) => {
+  const f = await setup();
+  const session = await f.connect("c1");
+  const { uid } = await f.service.create(body({ namespace: "apps" }), new Date());
+  const [apply] = await session.waitFor(1);
+  await f.outbox.result("c1", okResult(apply?.id ?? "", 1, ["a", "b"]));
+  const deleting = f.service.delete(uid, { force: false, waitMs: 60_000 });
+  const [, del] = await session.waitFor(2);
+  await f.outbox.result("c1", okResult(del?.id ?? "", 0, []));
+  t.true((await deleting).done);
+  f.tick(6 * 24 * 3600 * 1000);
+  t.is(await f.tombstones.expire(), 0);
+  t.like(await f.tombstones.get(uid), { name: "web", cluster: "c1", namespace: "apps" });
+  f.tick(2 * 24 * 3600 * 1000);
+  t.is(await f.tombstones.expire(), 1);
+  t.is(await f.tombstones.get(uid), undefined);
+});

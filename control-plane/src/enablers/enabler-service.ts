@@ -135,7 +135,7 @@ export class EnablerService {
   ): Promise<{ uid: string }> {
     const cluster = chosen.cluster;
     const key = releaseKeyOf(cluster.id, input.namespace, input.name);
-    if ((await this.#d.records.list({ cluster: cluster.id })).some((e) => e.releaseKey === key)) {
+    if (await this.#d.records.byReleaseKey(key)) {
       throw nameTaken(input.name, input.namespace);
     }
     const built = await this.#d.builder.build(source, {

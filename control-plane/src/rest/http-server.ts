@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "@smart-orchestrator/shared";
 import { ThrottledWarning } from "../net/throttled-warning.js";
 
@@ -48,6 +48,15 @@ export async function startHttpServer(
     handler,
   );
   server.maxConnections = limits.maxConnections;
+  // Node's headers deadline starts with the first byte: a connection that sends
+  // nothing at all would be held forever. Give it the same deadline from accept.
+  server.on("connection", (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, limits.headersTimeoutMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  });
   const capped = new ThrottledWarning({
     log,
     message: "REST connection cap reached; closing new connections (SO_REST_MAX_CONNECTIONS)",

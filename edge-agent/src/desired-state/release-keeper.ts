@@ -1,10 +1,11 @@
 import { FailureKind, type Logger } from "@smart-orchestrator/shared";
 import type { EngineOutcome, EngineProgress } from "../apply/apply-engine.js";
 import { CommandFailure } from "../apply/command-failure.js";
-import type { ApplyInput, DeleteInput } from "../apply/command-input.js";
+import type { ApplyInput, DeleteInput, DeleteVolumesInput } from "../apply/command-input.js";
 import type { CommandEngine } from "../apply/command-runner.js";
 import type { DesiredRelease, DesiredStateStore } from "./desired-release.js";
 import { ReleaseLock } from "./release-lock.js";
+import { type VolumeHints, type VolumeRemover, volumeHintsOf } from "./volume-remover.js";
 
 /** Runs the hooks around a command; {@link HookRunner} is the real one. */
 export interface HookStage {
@@ -25,6 +26,8 @@ export interface ReleaseKeeperOptions {
   readonly store: DesiredStateStore;
   readonly log: Logger;
   readonly hooks?: HookStage;
+  /** Absent: DeleteVolumes is answered as unsupported. */
+  readonly volumes?: VolumeRemover;
   readonly now?: () => number;
 }
 
@@ -47,6 +50,8 @@ export class ReleaseKeeper implements CommandEngine {
   readonly #lock = new ReleaseLock();
   readonly #now: () => number;
   #loaded = false;
+  // Claim templates of deleted releases' StatefulSets, for a DeleteVolumes after the Delete.
+  readonly #claimHints = new Map<string, VolumeHints>();
 
   constructor(options: ReleaseKeeperOptions) {
     this.#o = options;
@@ -92,10 +97,10 @@ export class ReleaseKeeper implements CommandEngine {
         out = await this.#o.engine.apply(split.main, progress);
       } catch (err) {
         if (err instanceof CommandFailure && appliedAnyway.has(err.kind))
-          await this.#save(split.main, split.hooks);
+          await this.#save(split.main, split.hooks, split.tests);
         throw err;
       }
-      await this.#save(split.main, split.hooks);
+      await this.#save(split.main, split.hooks, split.tests);
       await this.#o.hooks?.run(`post-${phase}`, split.hooks, input, progress);
       if (split.tests > 0)
         this.#o.log.info({ release: input.release, tests: split.tests }, "test hooks skipped");
@@ -109,6 +114,9 @@ export class ReleaseKeeper implements CommandEngine {
       // The Delete carries the hooks when the control plane sends them; else the held revision's.
       const hooks = input.hooks?.length ? input.hooks : (held?.hooks ?? []);
       const at = { ...input, revision: held?.revision ?? 0 };
+      if (held) this.#claimHints.set(input.enablerId, volumeHintsOf(held.objects));
+      while (this.#claimHints.size > 1000)
+        this.#claimHints.delete(this.#claimHints.keys().next().value as string);
       await this.#o.hooks?.run("pre-delete", hooks, at, progress);
       // Forget it first: from here on nothing may bring the release's objects back.
       await this.#forget(input.enablerId);
@@ -118,7 +126,29 @@ export class ReleaseKeeper implements CommandEngine {
     });
   }
 
-  async #save(input: ApplyInput, hooks: ApplyInput["objects"]): Promise<void> {
+  /** Deletes the release's volumes (DeleteVolumes), under the release's lock. */
+  deleteVolumes(input: DeleteVolumesInput, progress: EngineProgress): Promise<EngineOutcome> {
+    const volumes = this.#o.volumes;
+    if (!volumes)
+      return Promise.reject(
+        new CommandFailure(
+          FailureKind.FAILURE_KIND_UNSUPPORTED,
+          "this agent does not delete volumes",
+        ),
+      );
+    return this.#lock.run(input.enablerId, () => {
+      const held = this.#held.get(input.enablerId);
+      const a = held ? volumeHintsOf(held.objects) : { templates: [], claims: [] };
+      const b = this.#claimHints.get(input.enablerId) ?? { templates: [], claims: [] };
+      const known = {
+        templates: [...a.templates, ...b.templates],
+        claims: [...a.claims, ...b.claims],
+      };
+      return volumes.remove(input, known, progress);
+    });
+  }
+
+  async #save(input: ApplyInput, hooks: ApplyInput["objects"], tests: number): Promise<void> {
     const desired: DesiredRelease = {
       release: input.release,
       enablerId: input.enablerId,
@@ -127,6 +157,7 @@ export class ReleaseKeeper implements CommandEngine {
       objects: input.objects,
       hooks,
       appliedAtMs: this.#now(),
+      ...(tests > 0 ? { skippedTestHooks: tests } : {}),
     };
     try {
       await this.#o.store.save(desired);

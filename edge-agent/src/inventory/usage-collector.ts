@@ -27,6 +27,8 @@ interface NetSample {
   readonly rx: number;
   readonly tx: number;
   readonly at: number;
+  /** The rate this sample gave against the one before it (bytes per second). */
+  readonly rate?: { readonly rx: number; readonly tx: number };
 }
 
 interface Summary {
@@ -139,6 +141,14 @@ export class UsageCollector {
     }
     const at = net?.time ? Date.parse(net.time) : (this.#o.now ?? Date.now)();
     const prev = this.#previous.get(name);
+    if (prev && at === prev.at && prev.rate) {
+      // The kubelet refreshes its figures every 10-15 s and stamps them to the second, so a
+      // sample is often the previous one again. Keep its rate: dropping it made rates
+      // flicker in and out of the reports (and the "usage with rates" test miss them).
+      u.networkRxBytesPerSecond = prev.rate.rx;
+      u.networkTxBytesPerSecond = prev.rate.tx;
+      return;
+    }
     this.#previous.set(name, { rx, tx, at });
     if (!prev || at <= prev.at || rx < prev.rx || tx < prev.tx) {
       const why = prev
@@ -148,8 +158,10 @@ export class UsageCollector {
       return;
     }
     const seconds = (at - prev.at) / 1000;
-    u.networkRxBytesPerSecond = (rx - prev.rx) / seconds;
-    u.networkTxBytesPerSecond = (tx - prev.tx) / seconds;
+    const rate = { rx: (rx - prev.rx) / seconds, tx: (tx - prev.tx) / seconds };
+    this.#previous.set(name, { rx, tx, at, rate });
+    u.networkRxBytesPerSecond = rate.rx;
+    u.networkTxBytesPerSecond = rate.tx;
   }
 
   #summaryUrl(node: V1Node): string {

@@ -114,3 +114,19 @@ test("the OpenAPI document marks our additions", async (t) => {
     ),
   );
 });
+
+test("deleting a cluster with Force drops its enablers and the commands queued for it", async (t) => {
+  const { p, clusterId } = await planeWithCluster();
+  t.teardown(() => p.close());
+  const res = await p.api("POST", "/enabler", {
+    body: { name: "web", cluster: "edge-1", manifests },
+  });
+  t.is(res.status, 201);
+  t.is((await p.api("DELETE", `/clusters/${clusterId}`)).status, 409);
+  t.is(
+    (await p.api("DELETE", `/clusters/${clusterId}`, { headers: { Force: "true" } })).status,
+    204,
+  );
+  t.deepEqual((await p.api("GET", "/enabler")).body, []);
+  t.is((await p.api("GET", `/enabler/${res.body.uid}`)).status, 404);
+});
