@@ -5,7 +5,7 @@ import {
   type ObjectStatus,
 } from "@smart-orchestrator/shared";
 import { deleteOrder, installOrder, isCrd } from "./apply-order.js";
-import { CommandFailure } from "./command-failure.js";
+import { CommandFailure, superseded } from "./command-failure.js";
 import type { ApplyInput, DeleteInput } from "./command-input.js";
 import { type ApplyClient, applyObject, describeRef } from "./object-apply.js";
 import { KubeApiError, type ObjectRef, type ResourceInfo, refOf } from "./object-client.js";
@@ -71,7 +71,12 @@ export class ApplyEngine {
   }
 
   /** Makes the cluster hold `input`'s revision; throws CommandFailure when it cannot. */
-  async apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome> {
+  async apply(
+    input: ApplyInput,
+    progress: EngineProgress,
+    signal?: AbortSignal,
+  ): Promise<EngineOutcome> {
+    if (signal?.aborted) throw superseded("before it started");
     const deadline = this.#clock.now() + input.timeoutMs;
     const { record, scanned } = await this.#recall(input);
     if (record.revision > input.revision)
@@ -112,7 +117,8 @@ export class ApplyEngine {
       if (crds.length > 0) {
         applied.push(...(await this.#applyAll(crds, input, statuses)));
         progress(`waiting for ${crds.length} CustomResourceDefinitions to be established`, []);
-        const wait = await this.#waiter.wait(applied, deadline);
+        const wait = await this.#waiter.wait(applied, deadline, undefined, signal);
+        if (wait.aborted) throw superseded("while CRDs were being established");
         this.#checkWait(wait.states, input.timeoutMs, statuses, "established");
         this.#c.forgetDiscovery();
       }
@@ -141,12 +147,24 @@ export class ApplyEngine {
       kinds: [...kinds.values()],
       deleted: false,
     });
-    const wait = await this.#waiter.wait(applied, deadline, (notReady) =>
-      progress(
-        `waiting for ${notReady.length} of ${applied.length} objects: ${summary(notReady, 900)}`,
-        this.#waitStatuses(notReady, statuses),
-      ),
+    const wait = await this.#waiter.wait(
+      applied,
+      deadline,
+      (notReady) =>
+        progress(
+          `waiting for ${notReady.length} of ${applied.length} objects: ${summary(notReady, 900)}`,
+          this.#waitStatuses(notReady, statuses),
+        ),
+      signal,
     );
+    if (wait.aborted) {
+      for (const s of wait.states) {
+        const action =
+          statuses.get(objectKey(s.ref))?.action ?? ObjectAction.OBJECT_ACTION_UNSPECIFIED;
+        statuses.set(objectKey(s.ref), status(s.ref, action, s.ready, s.message));
+      }
+      throw superseded("while it waited for readiness", [...statuses.values()]);
+    }
     this.#checkWait(wait.states, input.timeoutMs, statuses, "ready");
     return { objects: [...statuses.values()], appliedRevision: input.revision };
   }

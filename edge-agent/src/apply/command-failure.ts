@@ -37,3 +37,12 @@ export class CommandFailure extends Error {
 export function invalid(field: string, reason: string): CommandFailure {
   return new CommandFailure(FailureKind.FAILURE_KIND_INVALID, `${field}: ${reason}`);
 }
+
+/** A command cut short because a newer command for the same release arrived. */
+export function superseded(when: string, objects: readonly ObjectStatus[] = []): CommandFailure {
+  return new CommandFailure(
+    FailureKind.FAILURE_KIND_SUPERSEDED,
+    `superseded by a newer command for this release ${when}`,
+    { objects },
+  );
+}

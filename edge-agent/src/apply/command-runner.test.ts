@@ -25,10 +25,16 @@ const applyCommand = (id: string, revision = 1, release = "shop") =>
 /** An engine whose runs finish when the test says so, recording every call. */
 class HeldEngine implements CommandEngine {
   readonly calls: string[] = [];
+  readonly signals: AbortSignal[] = [];
   readonly #release: (() => void)[] = [];
   readonly #progress: EngineProgress[] = [];
-  async apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome> {
+  async apply(
+    input: ApplyInput,
+    progress: EngineProgress,
+    signal?: AbortSignal,
+  ): Promise<EngineOutcome> {
     this.calls.push(`apply ${input.release} ${input.revision}`);
+    if (signal) this.signals.push(signal);
     this.#progress.push(progress);
     await new Promise<void>((resolve) => this.#release.push(resolve));
     const done = ObjectStatus.fromPartial({
@@ -84,6 +90,7 @@ test("commands for one release run one at a time, in arrival order", async (t) =
   const engine = new HeldEngine();
   const runner = new CommandRunner({ engine, deployEnabled: true, log: quietLog });
   const one = runner.handle(applyCommand("c1", 1), sink().send);
+  await new Promise((resolve) => setImmediate(resolve));
   const two = runner.handle(applyCommand("c2", 2), sink().send);
   const other = runner.handle(applyCommand("c3", 1, "blog"), sink().send);
   await new Promise((resolve) => setImmediate(resolve));
@@ -192,4 +199,30 @@ test("through the real engine: apply, a stale revision, and delete come back as 
     [["a", ObjectAction.OBJECT_ACTION_DELETED]],
   );
   t.is(kit.sim.get("ConfigMap", "shop", "a"), undefined);
+});
+
+test("a newer command for a release cuts the running one short and skips the ones still queued", async (t) => {
+  const engine = new HeldEngine();
+  const runner = new CommandRunner({ engine, deployEnabled: true, log: quietLog });
+  const one = runner.handle(applyCommand("c1", 1), sink().send);
+  await new Promise((resolve) => setImmediate(resolve));
+  const two = runner.handle(applyCommand("c2", 2), sink().send);
+  t.true(engine.signals[0]?.aborted, "the running command is told to stop waiting");
+  const three = runner.handle(applyCommand("c3", 3), sink().send);
+  engine.finishAll();
+  await one;
+  const skipped = await two;
+  t.false(skipped.ok);
+  t.is(skipped.failure, FailureKind.FAILURE_KIND_SUPERSEDED);
+  await new Promise((resolve) => setImmediate(resolve));
+  engine.finishAll();
+  t.true((await three).ok);
+  t.deepEqual(engine.calls, ["apply shop 1", "apply shop 3"], "revision 2 never ran");
+  // A repeat of the running command's own id is not a newer command.
+  const four = runner.handle(applyCommand("c4", 4), sink().send);
+  await new Promise((resolve) => setImmediate(resolve));
+  const repeat = runner.handle(applyCommand("c4", 4), sink().send);
+  t.false(engine.signals.at(-1)?.aborted);
+  engine.finishAll();
+  t.deepEqual(await repeat, await four);
 });

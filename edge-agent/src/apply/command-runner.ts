@@ -7,7 +7,7 @@ import {
   type ObjectStatus,
 } from "@smart-orchestrator/shared";
 import type { EngineOutcome, EngineProgress } from "./apply-engine.js";
-import { CommandFailure } from "./command-failure.js";
+import { CommandFailure, superseded } from "./command-failure.js";
 import {
   type ApplyInput,
   type DeleteInput,
@@ -19,7 +19,8 @@ import {
 
 /** The engine as the runner uses it. */
 export interface CommandEngine {
-  apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome>;
+  /** `signal` aborts when a newer command for the release arrives: stop waiting, say so. */
+  apply(input: ApplyInput, progress: EngineProgress, signal?: AbortSignal): Promise<EngineOutcome>;
   delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome>;
   /** Absent: DeleteVolumes is answered as unsupported. */
   deleteVolumes?(input: DeleteVolumesInput, progress: EngineProgress): Promise<EngineOutcome>;
@@ -63,6 +64,8 @@ export class CommandRunner {
   #doneBytes = 0;
   readonly #running = new Map<string, Running>();
   readonly #releaseTail = new Map<string, Promise<unknown>>();
+  /** Per release, the newest command's abort controller; a newer command aborts the older one. */
+  readonly #latest = new Map<string, AbortController>();
   #active = 0;
   readonly #slots: (() => void)[] = [];
 
@@ -139,6 +142,13 @@ export class CommandRunner {
         message: message.slice(0, 1024),
         objects: objects.slice(0, 1000) as ObjectStatus[],
       });
+    // One pending apply or delete per release, as the control plane keeps it: a newer one cuts an
+    // older one short. Volume deletes stand apart (they follow a delete and must not cancel it).
+    const controller = new AbortController();
+    if (action.$case !== "deleteVolumes") {
+      this.#latest.get(input.enablerId)?.abort();
+      this.#latest.set(input.enablerId, controller);
+    }
     const log = this.#o.log.child({
       commandId: id,
       release: input.release,
@@ -148,9 +158,10 @@ export class CommandRunner {
     return this.#serial(input.enablerId, async () => {
       log.info("command started");
       try {
+        if (controller.signal.aborted) throw superseded("before it started");
         const out =
           action.$case === "apply"
-            ? await engine.apply(input as ApplyInput, progress)
+            ? await engine.apply(input as ApplyInput, progress, controller.signal)
             : action.$case === "delete"
               ? await engine.delete(input as DeleteInput, progress)
               : await (engine.deleteVolumes as NonNullable<CommandEngine["deleteVolumes"]>)(
@@ -180,6 +191,8 @@ export class CommandRunner {
           objects: f.objects.slice(0, 10_000) as ObjectStatus[],
           appliedRevision: f.appliedRevision ?? 0,
         });
+      } finally {
+        if (this.#latest.get(input.enablerId) === controller) this.#latest.delete(input.enablerId);
       }
     });
   }

@@ -39,6 +39,8 @@ export interface WaitOutcome {
   readonly states: readonly WaitState[];
   /** True when the deadline passed with objects not ready. */
   readonly timedOut: boolean;
+  /** True when `signal` stopped the wait (a newer command for the release). */
+  readonly aborted?: boolean;
 }
 
 // Polls start fast (a ready-at-once cluster answers in one round) and slow to once a second.
@@ -71,11 +73,15 @@ export class ReadinessWaiter {
     this.#progressEveryMs = progressEveryMs;
   }
 
-  /** Waits for `refs` until `deadline` (clock time); never throws for a not-ready object. */
+  /**
+   * Waits for `refs` until `deadline` (clock time) or until `signal` aborts
+   * (checked every poll, so within a second); never throws for a not-ready object.
+   */
   async wait(
     refs: readonly ObjectRef[],
     deadline: number,
     progress?: WaitProgress,
+    signal?: AbortSignal,
   ): Promise<WaitOutcome> {
     const states: WaitState[] = refs.map((ref) => ({
       ref,
@@ -93,6 +99,7 @@ export class ReadinessWaiter {
       if (notReady.length === 0) return { states, timedOut: false };
       // A failed Job or a rejected CRD fails the command; waiting for the rest would only delay that.
       if (notReady.some((s) => s.failed)) return { states, timedOut: false };
+      if (signal?.aborted) return { states, timedOut: false, aborted: true };
       const now = this.#clock.now();
       if (now >= deadline) return { states, timedOut: true };
       const key = JSON.stringify(

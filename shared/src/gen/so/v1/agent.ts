@@ -82,6 +82,12 @@ export enum FailureKind {
    * or pre-upgrade hook the release's other objects were not applied.
    */
   FAILURE_KIND_HOOK_FAILED = 10,
+  /**
+   * FAILURE_KIND_SUPERSEDED - A newer command for the same release arrived while this one waited (for
+   * its turn, or for readiness). Objects it already applied stay; the newer
+   * command decides what the release becomes.
+   */
+  FAILURE_KIND_SUPERSEDED = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -329,6 +335,12 @@ export interface NodeUsage_UnavailableEntry {
  * the first run is still going gets that run's result when it ends. The
  * records are kept in memory for the last 256 commands, so a repeat after an
  * agent restart runs again; Apply and Delete are idempotent, so that is safe.
+ *
+ * Commands for one release (enabler id) run one at a time, in arrival order.
+ * A newer one supersedes an older one that is still queued (it never runs)
+ * or waiting for readiness (it stops waiting): the older answers
+ * FAILURE_KIND_SUPERSEDED, as the control plane keeps one pending command
+ * per enabler.
  *
  * A Command with no action set comes from a newer hub; the agent answers it
  * with ok=false and FAILURE_KIND_UNSUPPORTED.
