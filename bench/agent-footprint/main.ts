@@ -9,8 +9,12 @@
 //   FOOTPRINT_RUNS=all     also the V8 flag matrix (default: headline runs only)
 //   FOOTPRINT_MATCH=re     only the agent runs whose label matches
 //   FOOTPRINT_NODE=path    run on this Node binary (npm run runtimes installs 22 and 24)
-//   FOOTPRINT_DEPLOY=0     skip the second window, after the agent applied a
-//                          20-object raw-manifest enabler (apply engine in use)
+//   FOOTPRINT_DEPLOY=0     skip the second window, after the agent applied
+//                          FOOTPRINT_RELEASES raw-manifest enablers (default 20, each a
+//                          ConfigMap, a Deployment and a Service) that it then holds and
+//                          repairs: drift checks every FOOTPRINT_REPAIR_SECONDS (default 5,
+//                          the agent's minimum; 60 is its default), and a Deployment deleted
+//                          by hand every 10 s of the window, which must come back
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
@@ -27,6 +31,8 @@ const all = process.env.FOOTPRINT_RUNS === "all";
 // FOOTPRINT_MATCH=<regex> keeps only the agent runs whose label matches.
 const match = process.env.FOOTPRINT_MATCH ? new RegExp(process.env.FOOTPRINT_MATCH) : undefined;
 const deploy = process.env.FOOTPRINT_DEPLOY !== "0";
+const releaseCount = Number(process.env.FOOTPRINT_RELEASES ?? 20);
+const repairSeconds = Number(process.env.FOOTPRINT_REPAIR_SECONDS ?? 5);
 const spec = (name: string) => `name=${name},nodes=3`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -114,22 +120,15 @@ async function measureBaseline(b: Baseline): Promise<Figures> {
   }
 }
 
-/** A raw-manifest release of 20 objects: 10 ConfigMaps, 5 Deployments, 5 Services. */
-function benchManifests(): object[] {
-  const out: object[] = [];
-  for (let i = 0; i < 10; i++)
-    out.push({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: `cfg-${i}` },
-      data: { i: String(i) },
-    });
-  for (let i = 0; i < 5; i++) {
-    const labels = { app: `web-${i}` };
-    out.push({
+/** One small raw-manifest release: a ConfigMap, a Deployment and a Service. */
+function benchManifests(k: number): object[] {
+  const labels = { app: `web-${k}` };
+  return [
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cfg-${k}` }, data: { k: String(k) } },
+    {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name: `web-${i}` },
+      metadata: { name: `web-${k}` },
       spec: {
         replicas: 1,
         selector: { matchLabels: labels },
@@ -146,15 +145,14 @@ function benchManifests(): object[] {
           },
         },
       },
-    });
-    out.push({
+    },
+    {
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: `web-${i}` },
+      metadata: { name: `web-${k}` },
       spec: { selector: labels, ports: [{ port: 80 }] },
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 async function measureAgent(run: AgentRun, i: number): Promise<Figures[]> {
@@ -185,7 +183,7 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures[]> {
   const log = createWriteStream(logFile);
   const agent = spawn(run.argv[0] ?? "", [...run.argv.slice(1), ...args], {
     cwd: root,
-    env: { ...process.env, EDGE_AGENT_NODE: node },
+    env: { ...process.env, EDGE_AGENT_NODE: node, SO_REPAIR_INTERVAL: String(repairSeconds) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   agent.stdout?.pipe(log);
@@ -211,35 +209,73 @@ async function measureAgent(run: AgentRun, i: number): Promise<Figures[]> {
       `ready in ${(readyMs / 1000).toFixed(1)} s; after: ${view.status}, ${nodes.length} nodes`,
     );
     if (!deploy) return [f];
-    // The same agent after it applied a release: the apply engine loaded and used.
+    // The same agent holding releases: the apply engine used, then drift checks and repairs.
     const t1 = Date.now();
-    const posted = await plane.api("POST", "/enabler", {
-      body: {
-        name: "footprint",
-        cluster: uid,
-        namespace: "bench",
-        manifests: benchManifests(),
-        timeout: "2m0s",
-      },
-    });
-    if (posted.status !== 201)
-      throw new Error(`POST /enabler: ${posted.status} ${JSON.stringify(posted.body)}`);
-    const enablerId = (posted.body as { uid: string }).uid;
+    const ids: string[] = [];
+    for (let k = 0; k < releaseCount; k++) {
+      const posted = await plane.api("POST", "/enabler", {
+        body: {
+          name: `footprint-${k}`,
+          cluster: uid,
+          namespace: "bench",
+          manifests: benchManifests(k),
+          timeout: "2m0s",
+        },
+      });
+      if (posted.status !== 201)
+        throw new Error(`POST /enabler: ${posted.status} ${JSON.stringify(posted.body)}`);
+      ids.push((posted.body as { uid: string }).uid);
+    }
     let rssDuring = 0;
     await until(async () => {
       rssDuring = Math.max(rssDuring, readProc(agent.pid ?? 0).rssBytes);
-      const e = (await plane.api("GET", `/enabler/${enablerId}`)).body as {
-        status?: string;
-        reason?: string;
-      };
-      if (e.status === "Error") throw new Error(`enabler failed: ${e.reason}`);
-      return e.status === "Enabled";
-    }, 120_000);
+      for (const id of ids) {
+        const e = (await plane.api("GET", `/enabler/${id}`)).body as {
+          status?: string;
+          reason?: string;
+        };
+        if (e.status === "Error") throw new Error(`enabler failed: ${e.reason}`);
+        if (e.status !== "Enabled") return false;
+      }
+      return true;
+    }, 300_000);
     const deployMs = Date.now() - t1;
-    const g = await sample(`${run.label}, after applying 20 objects`, agent.pid ?? 0, seconds);
+    // A person deletes one Deployment every 10 s; each must be back by the end of the window.
+    const deletedByHand: string[] = [];
+    const vandal = setInterval(() => {
+      const k = deletedByHand.length % releaseCount;
+      deletedByHand.push(`web-${k}`);
+      void fetch(`${sim.url}/apis/apps/v1/namespaces/bench/deployments/web-${k}`, {
+        method: "DELETE",
+      });
+    }, 10_000);
+    let g: Figures;
+    try {
+      g = await sample(
+        `${run.label}, holding ${releaseCount} releases, repairs every ${repairSeconds} s`,
+        agent.pid ?? 0,
+        seconds,
+      );
+    } finally {
+      clearInterval(vandal);
+    }
+    await until(
+      async () => {
+        for (const name of new Set(deletedByHand)) {
+          const r = await fetch(`${sim.url}/apis/apps/v1/namespaces/bench/deployments/${name}`);
+          if (r.status !== 200) return false;
+        }
+        return true;
+      },
+      (repairSeconds + 30) * 1000,
+    );
+    const repairs = readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"drift repaired"')).length;
     print(
       g,
-      `Enabled in ${(deployMs / 1000).toFixed(1)} s; RSS max while applying ${mb(rssDuring)} MB`,
+      `${releaseCount} Enabled in ${(deployMs / 1000).toFixed(1)} s; RSS max while applying ${mb(rssDuring)} MB; ` +
+        `${deletedByHand.length} Deployments deleted by hand, all back; ${repairs} repairs logged`,
     );
     return [f, g];
   } finally {

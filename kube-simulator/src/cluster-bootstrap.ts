@@ -4,12 +4,14 @@
  * distribution runs, with their real default requests (so a new node's
  * "requested" figures are not zero, just as on a real cluster).
  */
+
 import type { ClusterSpec } from "./cluster-spec.js";
 import type { JsonObject, KubeObject } from "./kube-object.js";
 import { buildNode, nodeName } from "./node-factory.js";
 import type { ObjectStore } from "./object-store.js";
 import { runningStatus } from "./pod-scheduler.js";
 import { typeOfKind } from "./resource-registry.js";
+import { builtInStorageClass } from "./volume-binding.js";
 
 const standardNamespaces = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
@@ -161,6 +163,7 @@ export function seedCluster(
     },
     status: { loadBalancer: {} },
   });
+  store.create(typeOfKind("StorageClass"), builtInStorageClass(spec.distribution));
   const nodes: KubeObject[] = [];
   for (let i = 0; i < spec.nodes; i++) {
     const shape = { name: nodeName(spec, i), index: i, controlPlane: i === 0, ready: true };

@@ -478,7 +478,8 @@ test("StatefulSet, DaemonSet and Job reach their ready states", async (t) => {
 });
 
 test("PVCs bind to a provisioned PV; deletecollection by label removes them and their PVs", async (t) => {
-  const { s, core } = await sim("name=vol,nodes=1");
+  // kubeadm's class binds at once (k3s's local-path waits for a pod: volumes.test.ts).
+  const { s, core } = await sim("name=vol,nodes=1,distribution=kubeadm");
   for (const name of ["data-a", "data-b", "keep"]) {
     await core.createNamespacedPersistentVolumeClaim({
       namespace: "default",
@@ -495,7 +496,7 @@ test("PVCs bind to a provisioned PV; deletecollection by label removes them and 
     const list = await core.listNamespacedPersistentVolumeClaim({ namespace: "default" });
     return list.items.every((c) => c.status?.phase === "Bound") ? list : undefined;
   });
-  t.is(bound.items[0]?.spec?.storageClassName, "local-path");
+  t.is(bound.items[0]?.spec?.storageClassName, "standard");
   const pvs = await core.listPersistentVolume();
   t.is(pvs.items.length, 3);
   await core.deleteCollectionNamespacedPersistentVolumeClaim({

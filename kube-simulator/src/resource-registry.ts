@@ -137,6 +137,7 @@ export const resourceTypes: readonly ResourceType[] = [
     tracksGeneration: true,
     subresources: ["status"],
   }),
+  grouped("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, { shortNames: ["sc"] }),
   grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),

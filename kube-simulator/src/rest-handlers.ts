@@ -199,6 +199,9 @@ export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
     );
     allocateClusterIp(obj, ctx.serviceIpPrefix ?? "10.43", taken);
   }
+  // A new claim is Pending until the volume controller binds it.
+  if (req.type.kind === "PersistentVolumeClaim" && !objectAt(obj, "status").phase)
+    obj.status = { phase: "Pending" };
   const withFields = recordUpdate(req.type, undefined, obj, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 201, body: withFields, warnings };
   return { status: 201, body: ctx.store.create(req.type, withFields), warnings };

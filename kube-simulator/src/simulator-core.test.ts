@@ -33,7 +33,14 @@ test("discovery answers /version, /api, /api/v1, /apis and group resource lists"
   const apis = (await get("/apis")) as { groups: { name: string }[] };
   t.deepEqual(
     apis.groups.map((g) => g.name),
-    ["apps", "batch", "rbac.authorization.k8s.io", "authorization.k8s.io", "metrics.k8s.io"],
+    [
+      "apps",
+      "batch",
+      "storage.k8s.io",
+      "rbac.authorization.k8s.io",
+      "authorization.k8s.io",
+      "metrics.k8s.io",
+    ],
   );
   const apps = (await get("/apis/apps/v1")) as { resources: { name: string; kind: string }[] };
   t.true(apps.resources.some((r) => r.name === "deployments" && r.kind === "Deployment"));

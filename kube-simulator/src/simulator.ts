@@ -214,7 +214,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store,
     now,
     delayMs: options.readyDelayMs ?? 50,
-    storageClass: spec.distribution === "k3s" ? "local-path" : "standard",
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
   const gc = new GarbageCollector(store);

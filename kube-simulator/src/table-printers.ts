@@ -351,6 +351,21 @@ const printers: Record<string, readonly Column[]> = {
     age,
     col("VolumeMode", (o) => str(spec(o).volumeMode, "Filesystem"), { wide: true }),
   ],
+  StorageClass: [
+    col(
+      "Name",
+      (o) =>
+        o.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true"
+          ? `${o.metadata.name} (default)`
+          : (o.metadata.name ?? ""),
+      { format: "name" },
+    ),
+    col("Provisioner", (o) => str(o.provisioner, "")),
+    col("ReclaimPolicy", (o) => str(o.reclaimPolicy, "Delete")),
+    col("VolumeBindingMode", (o) => str(o.volumeBindingMode, "Immediate")),
+    col("AllowVolumeExpansion", (o) => (o.allowVolumeExpansion === true ? "true" : "false")),
+    age,
+  ],
   PersistentVolume: [
     name,
     col("Capacity", (o) => str(objectAt(spec(o), "capacity").storage, "")),

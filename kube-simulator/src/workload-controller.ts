@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import {
   arrayAt,
   clone,
+  isObject,
   type JsonObject,
   type KubeObject,
   objectAt,
@@ -22,6 +23,7 @@ import { type ChangeEvent, type ObjectStore, randomSuffix } from "./object-store
 import { applyKnobs, isPodReady } from "./pod-knobs.js";
 import { pendingStatus, pickNode, runningStatus, unfitReason } from "./pod-scheduler.js";
 import { typeOfKind } from "./resource-registry.js";
+import { bindClaim, bindPodClaims, releaseVolume } from "./volume-binding.js";
 
 /** Options for {@link WorkloadController}. */
 export interface WorkloadControllerOptions {
@@ -29,15 +31,12 @@ export interface WorkloadControllerOptions {
   readonly now: () => number;
   /** How long after a change the controllers act (ms); 0 acts on the next turn of the event loop. */
   readonly delayMs: number;
-  /** Storage class PVs are provisioned with ("local-path" on k3s). */
-  readonly storageClass: string;
 }
 
 const workloadKinds = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job"]);
 const podType = typeOfKind("Pod");
 const nodeType = typeOfKind("Node");
 const pvcType = typeOfKind("PersistentVolumeClaim");
-const pvType = typeOfKind("PersistentVolume");
 
 /** Ten characters of a hash, like pod-template-hash. */
 function templateHash(template: unknown): string {
@@ -55,7 +54,6 @@ export class WorkloadController {
   readonly #store: ObjectStore;
   readonly #now: () => number;
   readonly #delayMs: number;
-  readonly #storageClass: string;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #unsubscribe: () => void;
   #podIps = 0;
@@ -65,7 +63,6 @@ export class WorkloadController {
     this.#store = options.store;
     this.#now = options.now;
     this.#delayMs = options.delayMs;
-    this.#storageClass = options.storageClass;
     this.#unsubscribe = this.#store.subscribe((e) => this.#onChange(e));
   }
 
@@ -117,8 +114,10 @@ export class WorkloadController {
     } else if (kind === "Node") {
       this.#later("all-workloads", () => this.#reconcileAll());
     } else if (kind === "PersistentVolumeClaim") {
-      if (e.type === "ADDED") this.#later(`pvc/${ns}/${name}`, () => this.#bind(ns!, name));
-      if (e.type === "DELETED") this.#releaseVolume(obj);
+      if (e.type === "ADDED")
+        this.#later(`pvc/${ns}/${name}`, () => bindClaim(this.#store, ns!, name));
+      if (e.type === "DELETED")
+        this.#later(`pv/${ns}/${name}`, () => releaseVolume(this.#store, obj));
     }
   }
 
@@ -240,6 +239,7 @@ export class WorkloadController {
       ...objectAt(template, "spec"),
     };
     if (kind === "DaemonSet" && nodeName) podSpec.nodeName = nodeName;
+    if (kind === "StatefulSet") this.#claimVolumes(workload, podName, podSpec);
     const pod: KubeObject = {
       apiVersion: "v1",
       kind: "Pod",
@@ -268,6 +268,44 @@ export class WorkloadController {
     this.#tryBind(this.#store.create(podType, pod));
   }
 
+  /**
+   * A StatefulSet pod's claims from `volumeClaimTemplates`: `<template>-<pod>`,
+   * labelled with the template's labels and the set's selector, as the real
+   * controller makes them; created once and kept when the pod goes.
+   */
+  #claimVolumes(sts: KubeObject, podName: string, podSpec: JsonObject): void {
+    const ns = sts.metadata.namespace!;
+    const spec = objectAt(sts, "spec");
+    const selector = objectAt(objectAt(spec, "selector"), "matchLabels");
+    const volumes = arrayAt(podSpec, "volumes").filter(isObject);
+    for (const tpl of arrayAt(spec, "volumeClaimTemplates").filter(isObject)) {
+      const meta = objectAt(tpl, "metadata");
+      const claimName = `${String(meta.name)}-${podName}`;
+      if (!this.#store.get(pvcType, ns, claimName)) {
+        this.#store.create(pvcType, {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          metadata: {
+            name: claimName,
+            namespace: ns,
+            labels: {
+              ...(meta.labels as Record<string, string> | undefined),
+              ...(selector as Record<string, string>),
+            },
+            ...(meta.annotations
+              ? { annotations: meta.annotations as Record<string, string> }
+              : {}),
+          },
+          spec: clone(objectAt(tpl, "spec")),
+          status: { phase: "Pending" },
+        });
+      }
+      if (!volumes.some((v) => v.name === meta.name))
+        volumes.push({ name: meta.name, persistentVolumeClaim: { claimName } });
+    }
+    if (volumes.length) podSpec.volumes = volumes;
+  }
+
   /** Binds a pending pod to a node and marks it running (or completed, for Jobs). */
   #tryBind(pod: KubeObject): void {
     const spec = objectAt(pod, "spec");
@@ -285,6 +323,7 @@ export class WorkloadController {
     }
     const now = this.#now();
     const job = pod.metadata.ownerReferences?.some((o) => o.kind === "Job");
+    if (node) bindPodClaims(this.#store, pod, node.metadata.name!);
     const next: KubeObject = node
       ? {
           ...pod,
@@ -407,71 +446,5 @@ export class WorkloadController {
     }
     const current = this.#store.get(type, workload.metadata.namespace, workload.metadata.name!);
     if (current) this.#store.update(type, { ...current, status });
-  }
-
-  /** Dynamic provisioning: a PV sized as the claim asks, bound both ways. */
-  #bind(ns: string, name: string): void {
-    const pvc = this.#store.get(pvcType, ns, name);
-    if (!pvc || objectAt(pvc, "spec").volumeName) return;
-    const spec = objectAt(pvc, "spec");
-    const storage = objectAt(objectAt(spec, "resources"), "requests").storage ?? "1Gi";
-    const storageClassName = (spec.storageClassName as string | undefined) ?? this.#storageClass;
-    const pvName = `pvc-${pvc.metadata.uid}`;
-    const accessModes =
-      arrayAt(spec, "accessModes").length > 0 ? spec.accessModes : ["ReadWriteOnce"];
-    this.#store.create(pvType, {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: {
-        name: pvName,
-        annotations: {
-          "pv.kubernetes.io/provisioned-by":
-            storageClassName === "local-path" ? "rancher.io/local-path" : "simulator",
-        },
-        finalizers: ["kubernetes.io/pv-protection"],
-      },
-      spec: {
-        accessModes,
-        capacity: { storage },
-        claimRef: {
-          apiVersion: "v1",
-          kind: "PersistentVolumeClaim",
-          name,
-          namespace: ns,
-          uid: pvc.metadata.uid,
-          resourceVersion: pvc.metadata.resourceVersion,
-        },
-        hostPath: {
-          path: `/var/lib/rancher/k3s/storage/${pvName}_${ns}_${name}`,
-          type: "DirectoryOrCreate",
-        },
-        persistentVolumeReclaimPolicy: "Delete",
-        storageClassName,
-        volumeMode: "Filesystem",
-      },
-      status: { phase: "Bound" },
-    });
-    this.#store.update(pvcType, {
-      ...pvc,
-      spec: {
-        ...spec,
-        storageClassName,
-        volumeName: pvName,
-        volumeMode: spec.volumeMode ?? "Filesystem",
-      },
-      status: { accessModes, capacity: { storage }, phase: "Bound" },
-    });
-  }
-
-  #releaseVolume(pvc: KubeObject): void {
-    const volumeName = objectAt(pvc, "spec").volumeName;
-    if (typeof volumeName !== "string") return;
-    const pv = this.#store.get(pvType, undefined, volumeName);
-    if (pv && objectAt(pv, "spec").persistentVolumeReclaimPolicy === "Delete") {
-      this.#later(`pv/${volumeName}`, () => {
-        if (this.#store.get(pvType, undefined, volumeName))
-          this.#store.delete(pvType, undefined, volumeName);
-      });
-    }
   }
 }

@@ -88,7 +88,7 @@ test("the managed agent host refuses a stored exec kubeconfig before loading it:
   const refused = await eventually(
     () => events.split("\n").find((l) => l.includes('"refused"')),
     "the host reports the refusal",
-    30_000,
+    90_000,
   );
   t.like(JSON.parse(refused ?? "{}"), { type: "status", clusterId, state: "refused" });
   t.regex(refused ?? "", /users\.0\.user\.exec runs a command/);

@@ -9,6 +9,7 @@ import { eventually } from "../support/hub-harness.js";
 import { childProcesses, isAlive, startPlaneProcess } from "../support/plane-process.js";
 
 test("every credential cluster is served by ONE agent process, which exits when its control plane is killed -9", async (t) => {
+  t.timeout(300_000);
   const sim = await startSimulator({ cluster: "name=shared,nodes=2" });
   t.teardown(() => sim.close());
   const dataDir = mkdtempSync(join(tmpdir(), "so-host-"));
@@ -29,7 +30,7 @@ test("every credential cluster is served by ONE agent process, which exits when 
       return list.length === 3 && list.every((c) => c.status === "Enabled");
     },
     "three credential clusters Enabled",
-    60_000,
+    120_000,
   );
   const agents = childProcesses(plane.child.pid as number);
   t.is(agents.length, 1, JSON.stringify(agents));
@@ -40,11 +41,12 @@ test("every credential cluster is served by ONE agent process, which exits when 
   plane.child.kill("SIGKILL");
   await plane.exited;
   // Its stdin closed with the parent: the host stops every agent and exits.
-  await eventually(() => !isAlive(host.pid), "the agent host gone after kill -9", 30_000);
+  await eventually(() => !isAlive(host.pid), "the agent host gone after kill -9", 60_000);
   t.pass();
 });
 
 test("a starting control plane ends the stray agent host its data directory's pid file names", async (t) => {
+  t.timeout(300_000);
   const dataDir = mkdtempSync(join(tmpdir(), "so-stray-"));
   // A host that ignores stdin EOF, so kill -9 of its parent leaves it running.
   const env = {
@@ -78,7 +80,7 @@ test("a starting control plane ends the stray agent host its data directory's pi
 
   const second = await startPlaneProcess(dataDir, env);
   t.teardown(() => second.child.kill("SIGKILL"));
-  await eventually(() => !isAlive(stray), "the stray host ended by the next start", 30_000);
+  await eventually(() => !isAlive(stray), "the stray host ended by the next start", 60_000);
   t.regex(second.output(), /ending the managed agent host a previous control plane left running/);
   // The new control plane runs its own host for the cluster.
   const host = await eventually(

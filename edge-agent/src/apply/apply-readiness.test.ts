@@ -19,7 +19,11 @@ test("the result waits for workloads, Jobs and claims to be ready, reporting pro
   t.teardown(() => kit.close());
   const seen: Seen[] = [];
   // The Deployment cannot run until a GPU node joins; the node joins when progress says why it waits.
-  const web = deployment("web", 2, { nodeSelector: { "example.com/gpu": "yes" } });
+  // It mounts the claim: k3s's local-path class binds a claim only for its first consumer.
+  const web = deployment("web", 2, {
+    nodeSelector: { "example.com/gpu": "yes" },
+    volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+  });
   let joined = false;
   const out = await kit.engine().apply(
     applyInput([

@@ -41,19 +41,27 @@ async function agentParts() {
       fire = undefined;
     };
   };
-  const repairer = new DriftRepairer({
-    releases: keeper,
-    client: kit.client,
-    log: quietLog,
-    every,
-  });
+  const reads = { gets: 0, lists: 0 };
+  const client = {
+    resourceInfo: (v: string, k: string) => kit.client.resourceInfo(v, k),
+    apply: (o: KubeObject, force: boolean) => kit.client.apply(o, force),
+    get: (r: Parameters<EngineKit["client"]["get"]>[0]) => {
+      reads.gets++;
+      return kit.client.get(r);
+    },
+    listSelected: (v: string, k: string, selector: string) => {
+      reads.lists++;
+      return kit.client.listSelected(v, k, selector);
+    },
+  };
+  const repairer = new DriftRepairer({ releases: keeper, client, log: quietLog, every });
   repairer.start();
   const tick = async () => {
     if (!fire) throw new Error("repairer not started");
     fire();
     await repairer.sweep();
   };
-  return { keeper, repairer, tick };
+  return { keeper, repairer, tick, reads };
 }
 
 const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" };

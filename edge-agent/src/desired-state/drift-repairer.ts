@@ -2,7 +2,14 @@ import type { Logger } from "@smart-orchestrator/shared";
 import { describeRef } from "../apply/object-apply.js";
 import type { ObjectRef, ResourceInfo } from "../apply/object-client.js";
 import { readinessOf } from "../apply/readiness.js";
-import { type KubeObject, ownerEnablerId, withReleaseLabels } from "../apply/release-labels.js";
+import {
+  fieldManager,
+  type KubeObject,
+  ownerEnablerId,
+  releaseKeys,
+  withReleaseLabels,
+} from "../apply/release-labels.js";
+import { objectKey } from "../apply/release-scan.js";
 import type { DesiredRelease } from "./desired-release.js";
 import { holdsDesired } from "./live-match.js";
 
@@ -11,6 +18,7 @@ export interface RepairClient {
   resourceInfo(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   apply(obj: KubeObject, force: boolean): Promise<KubeObject>;
+  listSelected(apiVersion: string, kind: string, selector: string): Promise<KubeObject[]>;
 }
 
 /** The releases to keep right, and the lock commands hold; ReleaseKeeper provides them. */
@@ -141,9 +149,10 @@ export class DriftRepairer {
     const held = this.#o.releases.held();
     for (const id of this.#states.keys())
       if (!held.some((r) => r.enablerId === id)) this.#states.delete(id);
+    const seen = await this.#snapshot(held);
     for (const release of held) {
       try {
-        await this.#o.releases.exclusive(release.enablerId, () => this.#repair(release));
+        await this.#o.releases.exclusive(release.enablerId, () => this.#repair(release, seen));
       } catch (err) {
         this.#o.log.warn(
           { release: release.release, err: (err as Error).message },
@@ -154,7 +163,62 @@ export class DriftRepairer {
     }
   }
 
-  async #repair(d: DesiredRelease): Promise<void> {
+  /**
+   * One list per kind of every object the agent manages, instead of a read
+   * per object: a sweep of 20 releases costs a few requests. A kind whose
+   * list fails is read object by object.
+   */
+  async #snapshot(held: readonly DesiredRelease[]): Promise<Map<string, KubeObject>> {
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const r of held)
+      for (const o of r.objects)
+        kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+    const seen = new Map<string, KubeObject>();
+    for (const k of kinds.values()) {
+      let items: KubeObject[];
+      try {
+        items = await this.#o.client.listSelected(
+          k.apiVersion,
+          k.kind,
+          `${releaseKeys.managedBy}=${fieldManager}`,
+        );
+      } catch {
+        continue;
+      }
+      // An empty marker per kind: listed, so an absent key means the object is missing.
+      seen.set(`${k.apiVersion}/${k.kind}`, {
+        apiVersion: k.apiVersion,
+        kind: k.kind,
+        metadata: { name: "" },
+      });
+      for (const o of items)
+        seen.set(
+          objectKey({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            namespace: o.metadata.namespace,
+            name: o.metadata.name,
+          }),
+          o,
+        );
+    }
+    return seen;
+  }
+
+  async #read(
+    ref: ObjectRef,
+    revision: number,
+    seen: Map<string, KubeObject>,
+  ): Promise<KubeObject | undefined> {
+    if (!seen.has(`${ref.apiVersion}/${ref.kind}`)) return this.#o.client.get(ref);
+    const listed = seen.get(objectKey(ref));
+    // Looks drifted or missing in a list taken before this release's lock: read it again to be sure.
+    if (!listed || listed.metadata.annotations?.[releaseKeys.revision] !== String(revision))
+      return this.#o.client.get(ref);
+    return listed;
+  }
+
+  async #repair(d: DesiredRelease, seen: Map<string, KubeObject>): Promise<void> {
     // A command may have replaced or deleted it while this sweep waited for the lock.
     const current = this.#o.releases.held().find((r) => r.enablerId === d.enablerId);
     if (!current) return;
@@ -179,13 +243,15 @@ export class DriftRepairer {
         namespace: desired.metadata.namespace,
         name: desired.metadata.name,
       };
-      let live = await this.#o.client.get(ref);
+      let live = await this.#read(ref, current.revision, seen);
       if (live && ownerEnablerId(live.metadata) !== current.enablerId) {
         // Someone else's object by now: never taken over (the apply engine's rule too).
         problems.push(`${describeRef(ref)}: no longer labelled as this release's; left alone`);
         continue;
       }
       const want = comparable(desired);
+      if (live && !holdsDesired(want, live) && seen.get(objectKey(ref)) === live)
+        live = await this.#o.client.get(ref);
       if (!live || !holdsDesired(want, live)) {
         const after = await this.#o.client.apply(desired, true);
         // Still "different" after the apply: a value the server spells its own way ("0.5" as

@@ -16,7 +16,8 @@ import { VolumeRemover } from "./volume-remover.js";
 const none = () => {};
 let kit: EngineKit;
 test.beforeEach(async () => {
-  kit = await startEngineKit();
+  // kubeadm's default class binds claims at once; k3s's local-path waits for a consuming pod.
+  kit = await startEngineKit(undefined, "name=t,nodes=1,cpu=4,memory=8Gi,distribution=kubeadm");
 });
 test.afterEach.always(async () => {
   await kit.close();
@@ -81,9 +82,7 @@ test.serial(
     });
     const input = applyInput([statefulSet, claim("extra")]);
     await keeper.apply(input, none);
-    // What the StatefulSet controller would make: claims per template and ordinal, with no release label.
-    await kit.createAs("kube-controller-manager", claim("storage-alertmanager-0"));
-    await kit.createAs("kube-controller-manager", claim("storage-alertmanager-1"));
+    // The simulated StatefulSet controller makes storage-alertmanager-{0,1}, with no release label.
     await kit.createAs("kubectl", claim("other-data"));
     const retained = await volumeOf("storage-alertmanager-0");
     const extraVolume = await volumeOf("extra");
@@ -148,7 +147,7 @@ test.serial("force deletes the volumes while the workloads still run", async (t)
   });
   const input = applyInput([statefulSet]);
   await keeper.apply(input, none);
-  await kit.createAs("kube-controller-manager", claim("storage-alertmanager-0"));
+  await volumeOf("storage-alertmanager-0");
   const out = await keeper.deleteVolumes({ ...input, force: true, timeoutMs: 10_000 }, none);
   t.true(out.objects.some((o) => o.name === "storage-alertmanager-0"));
   t.is(await kit.client.get(pvcRef("storage-alertmanager-0")), undefined);
