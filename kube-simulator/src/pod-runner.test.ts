@@ -69,7 +69,8 @@ test("a matching pod runs as a process with its args, env and secretKeyRef; logs
               {
                 name: "agent",
                 image: "example.com/agent:1.0",
-                args: ["--hub=h:1"],
+                args: ["--hub=h:1", "--listen=:8081"],
+                ports: [{ containerPort: 8081 }],
                 env: [
                   { name: "PLAIN", value: "p" },
                   { name: "TOKEN", valueFrom: { secretKeyRef: { name: "join", key: "token" } } },
@@ -98,8 +99,12 @@ test("a matching pod runs as a process with its args, env and secretKeyRef; logs
     },
     30_000,
   );
+  // The declared containerPort is mapped to a free host port (pods share the host's network here).
+  const listen = printed.args[1] as string;
+  t.regex(listen, /^--listen=:\d+$/);
+  t.not(listen, "--listen=:8081");
   t.deepEqual(printed, {
-    args: ["--hub=h:1"],
+    args: ["--hub=h:1", listen],
     token: "abc.123",
     plain: "p",
     kubeconfig: kubeconfigPath,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import type { KubeObject } from "./kube-object.js";
 
 /** `--run-image <image-prefix>=<command>`: pods whose image starts with the prefix run the command. */
@@ -30,6 +31,8 @@ export interface PodRunnerOptions {
 
 interface Running {
   readonly uid: string;
+  /** containerPort -> host port. */
+  readonly ports: Map<number, number>;
   child: ChildProcess | undefined;
   readonly lines: string[];
   restarts: number;
@@ -45,7 +48,10 @@ const maxLogLines = 2000;
  * the container's args, with the container's env (`value` and
  * `secretKeyRef`) and KUBECONFIG pointing at the simulator. The process is
  * stopped when the pod goes, restarted when it exits while the pod remains,
- * and its output is what `kubectl logs` shows.
+ * and its output is what `kubectl logs` shows. Pods here share the host's
+ * network, so each declared containerPort is mapped to a free host port, and
+ * an argument ending in `:<containerPort>` gets the host port instead (as
+ * `docker run -p` maps ports); two agent pods can then both "listen on 8081".
  */
 export class PodRunner {
   readonly #o: PodRunnerOptions;
@@ -107,13 +113,22 @@ export class PodRunner {
   #start(key: string, pod: KubeObject): void {
     const run: Running = {
       uid: pod.metadata.uid ?? "",
+      ports: new Map(),
       child: undefined,
       lines: [],
       restarts: 0,
       timer: undefined,
     };
     this.#running.set(key, run);
-    this.#spawn(key, pod, run);
+    const declared = ((pod.spec as PodSpec).containers?.[0]?.ports ?? [])
+      .map((p) => p.containerPort)
+      .filter((p): p is number => typeof p === "number");
+    Promise.all(declared.map(async (p) => run.ports.set(p, await freePort()))).then(
+      () => {
+        if (this.#running.get(key) === run && !this.#closed) this.#spawn(key, pod, run);
+      },
+      (err: unknown) => this.#append(run, `kube-simulator: no free host port: ${String(err)}`),
+    );
   }
 
   #spawn(key: string, pod: KubeObject, run: Running): void {
@@ -131,7 +146,12 @@ export class PodRunner {
       run.timer = setTimeout(() => this.#respawn(key, run), this.#o.restartDelayMs ?? 1_000);
       return;
     }
-    const child = spawn(program, [...lead, ...(container.args ?? [])], {
+    const args = (container.args ?? []).map((arg) => {
+      const port = /:(\d+)$/.exec(arg)?.[1];
+      const mapped = port ? run.ports.get(Number(port)) : undefined;
+      return mapped === undefined ? arg : `${arg.slice(0, -port!.length)}${mapped}`;
+    });
+    const child = spawn(program, [...lead, ...args], {
       cwd: this.#o.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -230,8 +250,21 @@ interface PodSpec {
   readonly containers?: readonly {
     readonly image?: string;
     readonly args?: readonly string[];
+    readonly ports?: readonly { readonly containerPort?: number }[];
     readonly env?: readonly EnvVar[];
   }[];
+}
+
+/** A port nothing listens on now, for a pod's containerPort. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Parses one `--run-image <image-prefix>=<command>` value. */

@@ -2,7 +2,7 @@ import type { SimulatorHandle } from "@smart-orchestrator/kube-simulator";
 import { eventually, type HubHarness } from "./hub-harness.js";
 
 /** Deploys in tests take a real agent, a simulator and a loaded machine: allow for it. */
-export const deployDeadlineMs = 45_000;
+export const deployDeadlineMs = 120_000;
 
 /** Five objects of every common sort, ready at once on a simulated cluster. */
 export function webManifests(

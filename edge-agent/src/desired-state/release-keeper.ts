@@ -87,14 +87,15 @@ export class ReleaseKeeper implements CommandEngine {
     return this.#lock.run(enablerId, work);
   }
 
-  apply(input: ApplyInput, progress: EngineProgress): Promise<EngineOutcome> {
+  /** `signal` (a newer command for the release) is passed on to the engine's wait. */
+  apply(input: ApplyInput, progress: EngineProgress, signal?: AbortSignal): Promise<EngineOutcome> {
     return this.#lock.run(input.enablerId, async () => {
       const split = this.#o.hooks?.split(input) ?? { main: input, hooks: [], tests: 0 };
       const phase = this.#held.has(input.enablerId) ? "upgrade" : "install";
       await this.#o.hooks?.run(`pre-${phase}`, split.hooks, input, progress);
       let out: EngineOutcome;
       try {
-        out = await this.#o.engine.apply(split.main, progress);
+        out = await this.#o.engine.apply(split.main, progress, signal);
       } catch (err) {
         if (err instanceof CommandFailure && appliedAnyway.has(err.kind))
           await this.#save(split.main, split.hooks, split.tests);
