@@ -25,7 +25,7 @@ export interface SimulatorProcessOptions {
   readonly args?: readonly string[];
   /** Where the child's stderr goes (default: discarded). */
   readonly stderr?: "inherit" | "ignore";
-  /** How long to wait for the URL (default 30 s: tsx compiles on a cold, busy machine). */
+  /** How long to wait for the URL (default 120 s: tsx compiles on a cold machine, and the full suite loads both cores). */
   readonly startTimeoutMs?: number;
 }
 
@@ -54,7 +54,7 @@ export async function startSimulatorProcess(
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   let url: string;
   try {
-    url = await firstLine(child, options.startTimeoutMs ?? 30_000);
+    url = await firstLine(child, options.startTimeoutMs ?? 120_000);
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
