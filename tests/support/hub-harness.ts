@@ -119,11 +119,17 @@ export function restClient(url: string, token: string) {
   };
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
+/**
+ * Polls `check` until it returns a truthy value or the deadline passes. The
+ * deadline only bounds how long a failing test takes to say so: a passing one
+ * goes on as soon as the condition holds. 30 s, because on a two-core machine
+ * kept busy (stress-ng plus parallel test files) an agent's start, join and
+ * first report measured 13-16 s.
+ */
 export async function eventually<T>(
   check: () => T | Promise<T>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;

@@ -137,7 +137,15 @@ export class ApplyEngine {
     for (const o of deleteOrder(candidates)) {
       const ref = refOf(o);
       if (current.has(objectKey(ref))) continue;
-      await this.#c.remove(ref);
+      try {
+        await this.#c.remove(ref);
+      } catch (err) {
+        throw new CommandFailure(
+          FailureKind.FAILURE_KIND_API,
+          `prune ${describeRef(ref)}: ${(err as Error).message}`,
+          { objects: [...statuses.values()], cause: err },
+        );
+      }
       statuses.set(objectKey(ref), status(ref, ObjectAction.OBJECT_ACTION_PRUNED, true));
       this.#log.info({ release: input.release, object: describeRef(ref) }, "pruned");
     }

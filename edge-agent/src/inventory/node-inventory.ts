@@ -60,6 +60,7 @@ export class NodeInventory implements ReportSource {
   #usage = new Map<string, NodeUsage>();
   #hostStats: HostStats | undefined;
   #sampler: NodeJS.Timeout | undefined;
+  #sampling = false;
   /** The last list or watch failure; cleared by a successful list. */
   lastError: string | undefined;
 
@@ -108,7 +109,16 @@ export class NodeInventory implements ReportSource {
     await Promise.all([this.#nodes.start(), this.#pods.start()]);
     await this.#sample();
     if (this.#o.usage || this.#o.host) {
-      this.#sampler = setInterval(() => void this.#sample(), this.#o.sampleEveryMs ?? 10_000);
+      this.#sampler = setInterval(() => {
+        // A sample that outlasts the interval (a slow API server or kubelet, a busy
+        // machine) must not be joined by another: overlapping samples piled up and
+        // starved the agent, so a loaded machine never saw its first reports.
+        if (this.#sampling) return;
+        this.#sampling = true;
+        void this.#sample().finally(() => {
+          this.#sampling = false;
+        });
+      }, this.#o.sampleEveryMs ?? 10_000);
     }
   }
 
