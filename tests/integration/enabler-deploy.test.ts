@@ -76,7 +76,7 @@ test.serial(
     );
 
     // Delete: 200 once the agent has removed every object.
-    const del = await hub.api("DELETE", `/enabler/${id}`, undefined, { Timeout: "40s" });
+    const del = await hub.api("DELETE", `/enabler/${id}`, undefined, { Timeout: "110s" });
     t.is(del.status, 200, JSON.stringify(del.body));
     t.deepEqual(del.body, { code: 200, message: "enabler web deleted" });
     t.deepEqual(releaseObjects(a.sim, id, webKinds), []);

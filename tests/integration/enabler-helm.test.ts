@@ -93,7 +93,7 @@ helmTest("podinfo from a local repository: deploy, upgrade with values, delete",
   t.is((a.sim.get("Deployment", "demo", "podinfo")?.spec as { replicas?: number })?.replicas, 2);
   t.not(upgraded.revisions[0].valuesDigest, upgraded.revisions[1].valuesDigest);
 
-  const del = await hub.api("DELETE", `/enabler/${id}`, undefined, { Timeout: "40s" });
+  const del = await hub.api("DELETE", `/enabler/${id}`, undefined, { Timeout: "110s" });
   t.is(del.status, 200, JSON.stringify(del.body));
   t.is(a.sim.get("Deployment", "demo", "podinfo"), undefined);
   t.truthy(a.sim.get("Namespace", undefined, "demo"), "the namespace is left in place");
