@@ -138,6 +138,37 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: ["status"],
   }),
   grouped("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, { shortNames: ["sc"] }),
+  // Stored, listed, watched and validated like any object; no controller acts on them
+  // (no ingress controller, autoscaler, CronJob schedule or endpoint tracking).
+  grouped("batch", "v1", "CronJob", "cronjobs", true, {
+    shortNames: ["cj"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["status"],
+  }),
+  grouped("networking.k8s.io", "v1", "Ingress", "ingresses", true, {
+    shortNames: ["ing"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["status"],
+  }),
+  grouped("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false),
+  grouped("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, {
+    shortNames: ["netpol"],
+    tracksGeneration: true,
+  }),
+  grouped("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, {
+    shortNames: ["pdb"],
+    hasStatus: true,
+    tracksGeneration: true,
+    subresources: ["status"],
+  }),
+  grouped("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, {
+    shortNames: ["hpa"],
+    hasStatus: true,
+    subresources: ["status"],
+  }),
+  grouped("coordination.k8s.io", "v1", "Lease", "leases", true),
   grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),

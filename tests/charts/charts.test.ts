@@ -2,6 +2,7 @@
 // plane's values schema refusing bad values.
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { realTool, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { parseAllDocuments } from "yaml";
 // @ts-expect-error: a plain .mjs build script without type declarations.
@@ -80,5 +81,50 @@ helmTest(
     );
     t.not(bad.status, 0);
     t.regex(bad.stderr, /service\/type/);
+  },
+);
+
+const kubectl = realTool("kubectl");
+const strictTest = runs && kubectl.ok ? test : test.skip;
+if (!kubectl.ok) console.log(`SKIPPED strict-validation chart test: ${kubectl.reason}`);
+
+strictTest(
+  "every object both charts render is accepted by the simulator with strict field validation",
+  async (t) => {
+    const sim = await startSimulatorProcess({ cluster: "name=charts,nodes=1" });
+    t.teardown(() => sim.stop());
+    const renders = {
+      "edge-agent": [
+        ...agentValues,
+        "--set",
+        "joinToken=abcdef.0123456789abcdef",
+        "--namespace",
+        "default",
+      ],
+      "control-plane": ["--set", "ingress.enabled=true", "--set", "ingress.tlsSecretName=so-tls"],
+    };
+    for (const [chart, args] of Object.entries(renders)) {
+      const yaml = execFileSync(helm, ["template", "so", join(root, "charts", chart), ...args], {
+        encoding: "utf8",
+      });
+      const r = spawnSync(
+        kubectl.ok ? kubectl.path : "kubectl",
+        ["--kubeconfig", sim.kubeconfig, "apply", "--server-side", "--validate=strict", "-f", "-"],
+        { input: yaml, encoding: "utf8" },
+      );
+      t.is(r.status, 0, `${chart}: ${r.stdout}${r.stderr}`);
+    }
+    // The check is real: a misspelled field in the same apply is refused.
+    const typo = spawnSync(
+      kubectl.ok ? kubectl.path : "kubectl",
+      ["--kubeconfig", sim.kubeconfig, "apply", "--server-side", "--validate=strict", "-f", "-"],
+      {
+        input:
+          "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  namespace: default\nautomountServiceAcountToken: false\n",
+        encoding: "utf8",
+      },
+    );
+    t.not(typo.status, 0);
+    t.regex(typo.stderr, /automountServiceAcountToken: field not declared in schema/);
   },
 );
