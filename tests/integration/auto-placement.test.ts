@@ -68,6 +68,10 @@ async function fleet(t: {
       token: res.body.join.token,
       insecure: true,
       reports: new StaticReports(r),
+      // Deploys stay in flight (as a real apply that is still waiting for
+      // readiness), so their capacity holds cannot be released by a failed
+      // result racing the test's previews.
+      onCommand: () => new Promise<never>(() => {}),
     });
     t.teardown(() => link.stop());
   }
