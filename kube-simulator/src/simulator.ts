@@ -22,6 +22,7 @@ import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
 import { parseClusterSpec, resolveClusterSpec } from "./cluster-spec.js";
 import { CrdController } from "./crd-controller.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
+import { EndpointsController } from "./endpoints-controller.js";
 import { GarbageCollector } from "./garbage-collector.js";
 import { isObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
@@ -221,6 +222,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const kinds = new ServedKinds();
   const gc = new GarbageCollector(store, () => kinds.all());
   const crds = new CrdController({ store, kinds, now });
+  const endpoints = new EndpointsController(store);
   const ctx: HandlerContext = {
     store,
     now,
@@ -686,6 +688,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       controller.close();
       gc.close();
       crds.close();
+      endpoints.close();
       for (const w of watches) w.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
