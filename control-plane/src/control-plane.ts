@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Logger, ReleaseStatus } from "@smart-orchestrator/shared";
+import type { Logger, ReleaseStatus, Timers } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { AgentPidFile } from "./clusters/agent-pid-file.js";
@@ -50,6 +50,8 @@ export interface ControlPlaneDeps {
   readonly store?: Store;
   /** Link intervals; tests shorten them. */
   readonly hubTimings?: HubTimings;
+  /** Clock and timers of the hub's deadlines and restart sweep; tests pass FakeTimers. */
+  readonly hubTimers?: Timers;
 }
 
 /** A running control plane. */
@@ -155,6 +157,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       caStore: await store.collection<CaDoc>("settings"),
       secrets,
       timings: deps.hubTimings ?? defaultHubTimings,
+      ...(deps.hubTimers ? { timers: deps.hubTimers } : {}),
       registry,
       now,
       log,
