@@ -5,6 +5,7 @@
  * Deployment's selector, a Service's clusterIP).
  */
 import { ApiStatusError, type StatusCause } from "./api-status.js";
+import { checkCrd } from "./crd-definition.js";
 import { isObject, type JsonObject, jsonEqual, type KubeObject, objectAt } from "./kube-object.js";
 import type { ResourceType } from "./resource-registry.js";
 
@@ -102,4 +103,10 @@ export function allocateClusterIp(
     obj.spec = spec;
     return;
   }
+}
+
+/** The kind-specific validation a write must pass on create and update (422 Invalid). */
+export function validateObject(type: ResourceType, obj: KubeObject): void {
+  if (type.kind === "CustomResourceDefinition" && type.group === "apiextensions.k8s.io")
+    checkCrd(obj);
 }

@@ -4,12 +4,8 @@
  * form every client (client-node's KubernetesObjectApi, kubectl) accepts.
  */
 import type { JsonObject } from "./kube-object.js";
-import {
-  apiVersionOf,
-  type ResourceType,
-  resourceTypes,
-  servedGroups,
-} from "./resource-registry.js";
+import { apiVersionOf, type ResourceType } from "./resource-registry.js";
+import type { ServedGroup, ServedKinds } from "./served-kinds.js";
 
 /** The `/version` document for a gitVersion like "v1.31.4+k3s1". */
 export function versionInfo(gitVersion: string, arch: string, now: number): JsonObject {
@@ -36,26 +32,31 @@ export function coreVersions(): JsonObject {
   };
 }
 
-function groupDoc(name: string, version: string): JsonObject {
-  const gv = { groupVersion: `${name}/${version}`, version };
-  return { name, versions: [gv], preferredVersion: gv };
+function groupDoc(g: ServedGroup): JsonObject {
+  const versions = g.versions.map((version) => ({ groupVersion: `${g.name}/${version}`, version }));
+  return { name: g.name, versions, preferredVersion: versions[0] };
 }
 
 /** `/apis`, without the groups the simulator hides (e.g. metrics.k8s.io when metrics-server is absent). */
-export function groupList(hidden: ReadonlySet<string>): JsonObject {
+export function groupList(kinds: ServedKinds, hidden: ReadonlySet<string>): JsonObject {
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
-    groups: servedGroups()
+    groups: kinds
+      .groups()
       .filter((g) => !hidden.has(g.name))
-      .map((g) => groupDoc(g.name, g.version)),
+      .map(groupDoc),
   };
 }
 
 /** `/apis/<group>`, or undefined for an unknown group. */
-export function apiGroup(group: string, hidden: ReadonlySet<string>): JsonObject | undefined {
-  const g = servedGroups().find((x) => x.name === group && !hidden.has(x.name));
-  return g ? { kind: "APIGroup", apiVersion: "v1", ...groupDoc(g.name, g.version) } : undefined;
+export function apiGroup(
+  kinds: ServedKinds,
+  group: string,
+  hidden: ReadonlySet<string>,
+): JsonObject | undefined {
+  const g = kinds.groups().find((x) => x.name === group && !hidden.has(x.name));
+  return g ? { kind: "APIGroup", apiVersion: "v1", ...groupDoc(g) } : undefined;
 }
 
 const subresourceVerbs: Readonly<Record<string, readonly string[]>> = {
@@ -72,12 +73,13 @@ function subresourceKind(type: ResourceType, sub: string): JsonObject {
 
 /** `/api/v1` or `/apis/<group>/<version>`, or undefined when not served. */
 export function resourceList(
+  kinds: ServedKinds,
   group: string,
   version: string,
   hidden: ReadonlySet<string>,
 ): JsonObject | undefined {
   if (hidden.has(group)) return undefined;
-  const types = resourceTypes.filter((t) => t.group === group && t.version === version);
+  const types = kinds.all().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources: JsonObject[] = [];
   for (const t of types) {
@@ -88,6 +90,7 @@ export function resourceList(
       kind: t.kind,
       verbs: t.verbs,
       ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+      ...(t.categories ? { categories: t.categories } : {}),
     });
     for (const sub of t.subresources ?? []) {
       resources.push({

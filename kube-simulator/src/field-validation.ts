@@ -7,7 +7,9 @@
  */
 import { ApiStatusError } from "./api-status.js";
 import { isObject, type JsonObject } from "./kube-object.js";
-import { attributesOf, type Shape, shapeOf } from "./model-schemas.js";
+import { attributesOf, modelNameFor, type Shape, shapeOf } from "./model-schemas.js";
+import type { ResourceType } from "./resource-registry.js";
+import { pruneBySchema, schemaErrors } from "./schema-validation.js";
 
 /** The three directives. */
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -65,18 +67,46 @@ export function unknownFieldList(paths: readonly string[]): string {
 }
 
 /**
- * Prunes and applies the directive. `strictError` builds the Strict refusal
- * from the unknown paths (its wording differs by verb).
+ * A custom resource's schema errors as the API server reports them: 422
+ * Invalid, `<Kind>.<group> "<name>" is invalid: <field>: <detail>` (several
+ * errors in brackets, comma-separated).
+ */
+function checkCustomSchema(obj: JsonObject, type: ResourceType): void {
+  if (!type.schema) return;
+  const errors = schemaErrors(obj, type.schema);
+  if (errors.length === 0) return;
+  const name = isObject(obj.metadata) ? String(obj.metadata.name ?? "") : "";
+  const texts = errors.map((e) => `${e.field}: ${e.detail}`);
+  const list = texts.length === 1 ? texts[0] : `[${texts.join(", ")}]`;
+  throw new ApiStatusError("Invalid", `${type.kind}.${type.group} "${name}" is invalid: ${list}`, {
+    name,
+    group: type.group,
+    kind: type.kind,
+    causes: errors.map((e) => ({ reason: "FieldValueInvalid", message: e.detail, field: e.field })),
+  });
+}
+
+/**
+ * Prunes and applies the directive; for custom resources then checks the
+ * CRD's schema (422). `strictError` builds the Strict refusal from the
+ * unknown paths (its wording differs by verb).
  */
 export function validateFields(
   obj: JsonObject,
-  model: string | undefined,
+  type: ResourceType,
   directive: FieldValidation,
   strictError: (paths: readonly string[]) => ApiStatusError,
 ): UnknownFieldReport {
-  if (!model) return { warnings: [] };
-  const unknown = pruneUnknownFields(obj, model);
-  if (unknown.length === 0 || directive === "Ignore") return { warnings: [] };
-  if (directive === "Strict") throw strictError(unknown);
-  return { warnings: unknown.map((p) => `unknown field "${p}"`) };
+  const model = modelNameFor(type);
+  const unknown = type.schema
+    ? pruneBySchema(obj, type.schema)
+    : model
+      ? pruneUnknownFields(obj, model)
+      : [];
+  let warnings: string[] = [];
+  if (unknown.length > 0 && directive === "Strict") throw strictError(unknown);
+  if (unknown.length > 0 && directive === "Warn")
+    warnings = unknown.map((p) => `unknown field "${p}"`);
+  checkCustomSchema(obj, type);
+  return { warnings };
 }

@@ -48,7 +48,8 @@ function keyOf(namespace: string | undefined, name: string): string {
 export class ObjectStore {
   readonly #now: () => number;
   readonly #historySize: number;
-  readonly #objects = new Map<ResourceType, Map<string, KubeObject>>();
+  /** Buckets by `<plural>.<group>`, so a custom kind re-registered with a new schema keeps its objects. */
+  readonly #objects = new Map<string, Map<string, KubeObject>>();
   readonly #history: ChangeEvent[] = [];
   readonly #listeners = new Set<(event: ChangeEvent) => void>();
   #resourceVersion: number;
@@ -69,7 +70,9 @@ export class ObjectStore {
 
   /** The stored object, or undefined. Callers must not mutate it. */
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.#objects.get(type)?.get(keyOf(type.namespaced ? namespace : undefined, name));
+    return this.#objects
+      .get(qualifiedResource(type))
+      ?.get(keyOf(type.namespaced ? namespace : undefined, name));
   }
 
   /** The stored object, or a 404 NotFound Status error. */
@@ -87,7 +90,7 @@ export class ObjectStore {
 
   /** Objects of a type, in one namespace or all, sorted by namespace then name as etcd lists them. */
   list(type: ResourceType, namespace?: string): KubeObject[] {
-    const all = [...(this.#objects.get(type)?.values() ?? [])];
+    const all = [...(this.#objects.get(qualifiedResource(type))?.values() ?? [])];
     const items = namespace ? all.filter((o) => o.metadata.namespace === namespace) : all;
     return items.sort((a, b) =>
       keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(
@@ -231,10 +234,11 @@ export class ObjectStore {
   }
 
   #bucket(type: ResourceType): Map<string, KubeObject> {
-    let bucket = this.#objects.get(type);
+    const key = qualifiedResource(type);
+    let bucket = this.#objects.get(key);
     if (!bucket) {
       bucket = new Map();
-      this.#objects.set(type, bucket);
+      this.#objects.set(key, bucket);
     }
     return bucket;
   }

@@ -1,7 +1,10 @@
 /**
- * The kinds the simulator serves: group, version, plural, scope and verbs,
- * as the discovery documents of a real v1.31 API server list them.
+ * The built-in kinds the simulator serves: group, version, plural, scope and
+ * verbs, as the discovery documents of a real v1.31 API server list them.
+ * Custom kinds join per simulator (served-kinds.ts).
  */
+import type { JsonObject } from "./kube-object.js";
+import type { Column } from "./table-printers.js";
 
 /** One served resource type. */
 export interface ResourceType {
@@ -14,6 +17,8 @@ export interface ResourceType {
   readonly namespaced: boolean;
   readonly verbs: readonly string[];
   readonly shortNames?: readonly string[];
+  /** Discovery categories (`kubectl get all` uses "all"). */
+  readonly categories?: readonly string[];
   /** Subresources listed in discovery (`status`, `proxy`, `scale`). */
   readonly subresources?: readonly string[];
   /** True when writes to the main resource leave `.status` alone (status subresource). */
@@ -22,9 +27,14 @@ export interface ResourceType {
   readonly tracksGeneration?: boolean;
   /** True for the read-only resources served from computed figures (metrics.k8s.io). */
   readonly computed?: boolean;
+  /** A custom resource's `openAPIV3Schema` (from its CRD); built-in kinds use the models instead. */
+  readonly schema?: JsonObject;
+  /** A custom resource's columns for `kubectl get` (its CRD's additionalPrinterColumns). */
+  readonly printerColumns?: readonly Column[];
 }
 
-const allVerbs = [
+/** The verbs of a fully served kind. */
+export const allVerbs: readonly string[] = [
   "create",
   "delete",
   "deletecollection",
@@ -74,7 +84,7 @@ function grouped(
   };
 }
 
-/** Every resource type the simulator knows, in discovery order. */
+/** Every built-in resource type, in discovery order. */
 export const resourceTypes: readonly ResourceType[] = [
   core("Namespace", "namespaces", false, {
     shortNames: ["ns"],
@@ -96,6 +106,7 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: ["status"],
   }),
   core("ServiceAccount", "serviceaccounts", true, { shortNames: ["sa"] }),
+  core("Endpoints", "endpoints", true, { shortNames: ["ep"], singular: "endpoints" }),
   core("PersistentVolumeClaim", "persistentvolumeclaims", true, {
     shortNames: ["pvc"],
     hasStatus: true,
@@ -169,6 +180,19 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: ["status"],
   }),
   grouped("coordination.k8s.io", "v1", "Lease", "leases", true),
+  grouped("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true),
+  grouped(
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    false,
+    {
+      shortNames: ["crd", "crds"],
+      hasStatus: true,
+      subresources: ["status"],
+    },
+  ),
   grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
   grouped("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
@@ -204,36 +228,9 @@ export function qualifiedResource(type: ResourceType): string {
   return type.group ? `${type.plural}.${type.group}` : type.plural;
 }
 
-/** The type served at `group/version/plural`, if any. */
-export function findByPlural(
-  group: string,
-  version: string,
-  plural: string,
-): ResourceType | undefined {
-  return resourceTypes.find(
-    (t) => t.group === group && t.version === version && t.plural === plural,
-  );
-}
-
-/** The type of an object's `apiVersion` and `kind`, if served. */
-export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
-  return resourceTypes.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
-}
-
-/** Looks a type up by kind alone (kinds are unique across the groups served here). */
+/** Looks a built-in type up by kind alone (built-in kinds are unique across their groups). */
 export function typeOfKind(kind: string): ResourceType {
   const type = resourceTypes.find((t) => t.kind === kind && !t.computed);
   if (!type) throw new Error(`simulator: unknown kind ${kind}`);
   return type;
-}
-
-/** The API groups served, in discovery order, each with its one version. */
-export function servedGroups(): { name: string; version: string }[] {
-  const groups: { name: string; version: string }[] = [];
-  for (const t of resourceTypes) {
-    if (t.group && !groups.some((g) => g.name === t.group)) {
-      groups.push({ name: t.group, version: t.version });
-    }
-  }
-  return groups;
 }

@@ -4,16 +4,16 @@
  * merge, strategic merge, JSON patch), delete and deletecollection. Each
  * returns what the real API server would answer with, as {status, body}.
  */
-import { allocateClusterIp, checkImmutable } from "./admission.js";
+import { allocateClusterIp, checkImmutable, validateObject } from "./admission.js";
 import { ApiStatusError } from "./api-status.js";
 import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
 import { type GarbageCollector, propagationOf } from "./garbage-collector.js";
 import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
-import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
-import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import type { Matcher } from "./selectors.js";
+import type { ServedKinds } from "./served-kinds.js";
 import { recordUpdate, serverSideApply } from "./server-side-apply.js";
 
 /** An HTTP answer: status code, JSON body, and `Warning` header texts. */
@@ -45,6 +45,8 @@ export interface HandlerContext {
   readonly serviceIpPrefix?: string;
   /** Deletes with propagationPolicy; without it, deletes remove just the object. */
   readonly gc?: GarbageCollector;
+  /** The kinds this simulator serves (custom ones included); default: the built-in ones. */
+  readonly kinds?: ServedKinds;
 }
 
 const namespaceType = typeOfKind("Namespace");
@@ -126,7 +128,7 @@ function decodeStrictly(req: ResourceRequest, obj: KubeObject): readonly string[
   const { kind, version } = req.type;
   return validateFields(
     obj,
-    modelNameFor(req.type),
+    req.type,
     fieldValidationOf(req.query),
     (paths) =>
       new ApiStatusError(
@@ -191,8 +193,11 @@ export function createObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const obj = requireBodyObject(req);
   checkIdentity(req, obj);
   const warnings = decodeStrictly(req, obj);
+  validateObject(req.type, obj);
   requireNamespace(ctx, req);
   delete obj.metadata.resourceVersion;
+  // A custom resource with a status subresource starts without one, as its strategy resets it.
+  if (req.type.schema && req.type.hasStatus) delete obj.status;
   if (req.type.kind === "Service" && req.type.group === "") {
     const taken = new Set(
       ctx.store.list(req.type).map((svc) => String(objectAt(svc, "spec").clusterIP ?? "")),
@@ -216,6 +221,7 @@ export function updateObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const expected = obj.metadata.resourceVersion;
   const next = splitStatus(req, live, obj);
   checkImmutable(req.type, live, next);
+  validateObject(req.type, next);
   next.metadata.managedFields = live.metadata.managedFields;
   const withFields = recordUpdate(req.type, live, next, fieldManager(req), ctx.now());
   if (isDryRun(req)) return { status: 200, body: withFields, warnings };
@@ -256,7 +262,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
     checkIdentity(req, config);
     const warnings = validateFields(
       config,
-      modelNameFor(req.type),
+      req.type,
       fieldValidationOf(req.query),
       (paths) =>
         new ApiStatusError(
@@ -272,6 +278,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
     });
     const next = splitStatus(req, live, applied);
     if (live) checkImmutable(req.type, live, next);
+    validateObject(req.type, next);
     if (isDryRun(req)) return { status: live ? 200 : 201, body: next, warnings };
     if (!live) return { status: 201, body: ctx.store.create(req.type, next), warnings };
     return { status: 200, body: ctx.store.update(req.type, next), warnings };
@@ -287,6 +294,13 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   if (!live) ctx.store.require(req.type, req.namespace, req.name!);
   const current = live!;
   let patched: unknown;
+  // Custom resources have no Go struct to carry patch strategies: the real server refuses it too.
+  if (type === "application/strategic-merge-patch+json" && req.type.schema) {
+    throw new ApiStatusError(
+      "UnsupportedMediaType",
+      "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+    );
+  }
   if (type === "application/merge-patch+json") patched = mergePatch(current, req.body);
   else if (type === "application/strategic-merge-patch+json")
     patched = strategicMergePatch(current, req.body);
@@ -303,7 +317,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const next = patched as KubeObject;
   const warnings = validateFields(
     next,
-    modelNameFor(req.type),
+    req.type,
     fieldValidationOf(req.query),
     (paths) =>
       new ApiStatusError("BadRequest", `strict decoding error: ${unknownFieldList(paths)}`),
@@ -317,6 +331,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   next.apiVersion = current.apiVersion;
   next.kind = current.kind;
   checkImmutable(req.type, current, next);
+  validateObject(req.type, next);
   const withFields = recordUpdate(
     req.type,
     current,
@@ -355,7 +370,8 @@ export function deleteObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   const policy = propagationOf(req.body, req.query);
   if (isDryRun(req)) return { status: 200, body: live };
   if (req.type === namespaceType) {
-    for (const other of allNamespacedTypes()) {
+    const types = ctx.kinds?.all() ?? resourceTypes;
+    for (const other of types.filter((t) => t.namespaced && !t.computed)) {
       for (const obj of ctx.store.list(other, req.name))
         ctx.store.delete(other, req.name, obj.metadata.name!);
     }
@@ -388,21 +404,4 @@ export function deleteCollection(
       items: deleted,
     },
   };
-}
-
-function allNamespacedTypes(): ResourceType[] {
-  return [
-    "Pod",
-    "ConfigMap",
-    "Secret",
-    "Service",
-    "ServiceAccount",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "Role",
-    "RoleBinding",
-  ].map(typeOfKind);
 }

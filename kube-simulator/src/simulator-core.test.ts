@@ -41,6 +41,8 @@ test("discovery answers /version, /api, /api/v1, /apis and group resource lists"
       "policy",
       "autoscaling",
       "coordination.k8s.io",
+      "discovery.k8s.io",
+      "apiextensions.k8s.io",
       "rbac.authorization.k8s.io",
       "authorization.k8s.io",
       "metrics.k8s.io",

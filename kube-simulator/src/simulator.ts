@@ -20,17 +20,21 @@ import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
 import { parseClusterSpec, resolveClusterSpec } from "./cluster-spec.js";
+import { CrdController } from "./crd-controller.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
+import { EndpointsController } from "./endpoints-controller.js";
 import { GarbageCollector } from "./garbage-collector.js";
-import { isObject, type KubeObject, timestamp } from "./kube-object.js";
+import { isObject, type JsonObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
+import { swaggerDocument } from "./openapi-v2.js";
+import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
-import { findByPlural, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
+import { type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -44,6 +48,7 @@ import {
   updateObject,
 } from "./rest-handlers.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { ServedKinds } from "./served-kinds.js";
 import { includeObjectOf, tableVersion, toTable } from "./table-view.js";
 import { type ActiveWatch, startWatch } from "./watch-stream.js";
 import { WorkloadController } from "./workload-controller.js";
@@ -216,11 +221,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     delayMs: options.readyDelayMs ?? 50,
   });
   seedCluster(store, spec, now(), () => controller.nextPodIp());
-  const gc = new GarbageCollector(store);
+  const kinds = new ServedKinds();
+  const gc = new GarbageCollector(store, () => kinds.all());
+  const crds = new CrdController({ store, kinds, now });
+  const endpoints = new EndpointsController(store);
   const ctx: HandlerContext = {
     store,
     now,
     gc,
+    kinds,
     serviceIpPrefix: spec.distribution === "k3s" ? "10.43" : "10.96",
   };
   const watches = new Set<ActiveWatch>();
@@ -344,14 +353,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (
       segs[0] === "namespaces" &&
       segs.length >= 3 &&
-      findByPlural(group, version, segs[2]!)?.namespaced
+      kinds.findByPlural(group, version, segs[2]!)?.namespaced
     ) {
       namespace = segs[1];
       rest = segs.slice(2);
     }
     const [plural, name, sub, ...tail] = rest;
     const type: ResourceType | undefined = plural
-      ? findByPlural(group, version, plural)
+      ? kinds.findByPlural(group, version, plural)
       : undefined;
     if (!type || type.computed)
       throw new ApiStatusError("NotFound", "the server could not find the requested resource");
@@ -485,8 +494,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each.
+  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each
+  // and rebuilt when a CRD changes what is served.
   const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
+  let swagger: { json: string; protobuf: Buffer } | undefined;
+  kinds.onChange(() => {
+    openApiDocs.clear();
+    swagger = undefined;
+  });
+  /** `/openapi/v2`, in protobuf when the client asks for it first (client-go does), else JSON. */
+  function serveSwagger(req: IncomingMessage, res: ServerResponse): void {
+    if (!swagger) {
+      const docs = openApiGroupVersions().map((gv) => openApiDoc(gv)!.doc as JsonObject);
+      const doc = swaggerDocument(spec.version, docs);
+      swagger = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
+    }
+    const proto = (req.headers.accept ?? "").startsWith(openApiV2Protobuf);
+    const body = proto ? swagger.protobuf : Buffer.from(swagger.json);
+    res.writeHead(200, {
+      // Go's mime parser refuses the "@" of the Accept form; the real server answers with this one.
+      "Content-Type": proto
+        ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+        : "application/json",
+      "Content-Length": body.length,
+    });
+    res.end(body);
+  }
   function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
     const cached = openApiDocs.get(gv);
     if (cached) return cached;
@@ -494,18 +527,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const group = root === "api" ? "" : g;
     const version = root === "api" ? g : v;
     if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
-    const types = resourceTypes.filter(
-      (t) => t.group === group && t.version === version && !t.computed,
-    );
+    const types = kinds
+      .all()
+      .filter((t) => t.group === group && t.version === version && !t.computed);
     if (types.length === 0) return undefined;
-    const doc = groupVersionDocument(spec.version, types);
+    const custom = types.flatMap((type) => (type.schema ? [{ type, schema: type.schema }] : []));
+    const doc = groupVersionDocument(
+      spec.version,
+      types.filter((t) => !t.schema),
+      custom,
+    );
     const entry = { doc, hash: documentHash(doc) };
     openApiDocs.set(gv, entry);
     return entry;
   }
   function openApiGroupVersions(): string[] {
     const gvs = new Set<string>();
-    for (const t of resourceTypes) {
+    for (const t of kinds.all()) {
       if (t.computed || hiddenGroups.has(t.group)) continue;
       gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
     }
@@ -520,6 +558,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (segs.length === 1 && (root === "healthz" || root === "readyz" || root === "livez")) {
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
+      return undefined;
+    }
+    if (root === "openapi" && a === "v2" && segs.length === 2) {
+      serveSwagger(req, res);
       return undefined;
     }
     if (root === "openapi" && a === "v3") {
@@ -540,17 +582,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (root === "api") {
       if (segs.length === 1) return { status: 200, body: coreVersions() };
       if (a === "v1" && segs.length === 2)
-        return { status: 200, body: resourceList("", "v1", hiddenGroups) };
+        return { status: 200, body: resourceList(kinds, "", "v1", hiddenGroups) };
       if (a === "v1") return resourceRoute(req, res, "", "v1", segs.slice(2), query);
     }
     if (root === "apis") {
-      if (segs.length === 1) return { status: 200, body: groupList(hiddenGroups) };
+      if (segs.length === 1) return { status: 200, body: groupList(kinds, hiddenGroups) };
       const group = a!;
       if (segs.length === 2) {
-        const doc = apiGroup(group, hiddenGroups);
+        const doc = apiGroup(kinds, group, hiddenGroups);
         if (doc) return { status: 200, body: doc };
       } else if (segs.length === 3) {
-        const doc = resourceList(group, b!, hiddenGroups);
+        const doc = resourceList(kinds, group, b!, hiddenGroups);
         if (doc) return { status: 200, body: doc };
       } else if (group === "metrics.k8s.io" && b === "v1beta1") {
         return metricsRoute(segs.slice(3), query);
@@ -599,6 +641,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   let added = spec.nodes;
+
+  /** A built-in kind, or a custom kind an established CRD serves. */
+  function servedKind(kind: string): ResourceType {
+    return kinds.all().find((t) => t.kind === kind && !t.computed) ?? typeOfKind(kind);
+  }
 
   function mutateNode(name: string, change: (node: KubeObject) => KubeObject): void {
     const node = store.require(nodeType, undefined, name);
@@ -654,10 +701,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       store.compact();
     },
     get(kind, namespace, name) {
-      return store.get(typeOfKind(kind), namespace, name);
+      return store.get(servedKind(kind), namespace, name);
     },
     list(kind, namespace) {
-      return store.list(typeOfKind(kind), namespace);
+      return store.list(servedKind(kind), namespace);
     },
     resourceVersion() {
       return store.resourceVersion;
@@ -668,6 +715,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     async close() {
       controller.close();
       gc.close();
+      crds.close();
+      endpoints.close();
       for (const w of watches) w.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

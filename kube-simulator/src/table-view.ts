@@ -72,7 +72,7 @@ export function toTable(
   objects: readonly KubeObject[],
   o: TableOptions,
 ): unknown {
-  const columns = columnsFor(type.kind);
+  const columns = type.printerColumns ?? columnsFor(type.kind);
   return {
     kind: "Table",
     apiVersion: `meta.k8s.io/${o.version}`,

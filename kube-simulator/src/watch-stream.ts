@@ -10,7 +10,7 @@ import type { ServerResponse } from "node:http";
 import { ApiStatusError } from "./api-status.js";
 import type { KubeObject } from "./kube-object.js";
 import type { ChangeEvent, ObjectStore } from "./object-store.js";
-import { apiVersionOf, type ResourceType } from "./resource-registry.js";
+import { apiVersionOf, qualifiedResource, type ResourceType } from "./resource-registry.js";
 import type { Matcher } from "./selectors.js";
 
 /** What one watch request asked for. */
@@ -68,7 +68,7 @@ export function startWatch(
     res.write(`${JSON.stringify({ type, object: shown })}\n`);
   };
   const send = (e: ChangeEvent) => {
-    if (e.resource !== req.type || !inScope(e.object)) return;
+    if (qualifiedResource(e.resource) !== qualifiedResource(req.type) || !inScope(e.object)) return;
     const now = req.matches(e.object);
     if (e.type !== "MODIFIED") {
       if (now) write(e.type, e.object);

@@ -2,13 +2,14 @@
 // started through edge-agent/bin/edge-agent, i.e. with the V8 flags we ship
 // (no optimizing JIT tiers; WebAssembly stays on). Built into
 // a temp folder, so the test needs no earlier build step.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "so-agent-bundle-"));
@@ -44,7 +45,7 @@ test("the bundle, with the shipped flags, joins over TLS, reports usage and stop
     ...["--ca-hash", hub.plane.caHash ?? "", "--state-dir", join(dir, "state")],
     ...["--kubeconfig", kubeconfig, "--stats-source", "proxy", "--log-level", "warn"],
   ];
-  const agent: ChildProcess = spawn(launcher, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const agent: ChildProcess = spawnTied(launcher, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   agent.stderr?.on("data", (chunk) => {
     stderr += chunk;

@@ -4,7 +4,7 @@
 // binaries come from `npm run runtimes` (.tools/node, git-ignored); .ci/run
 // installs them and sets SO_REQUIRE_RUNTIMES=1 so that a missing one fails
 // instead of skipping.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -21,6 +21,7 @@ import test from "ava";
 // @ts-expect-error: a plain .mjs script without types
 import { runtimeNode } from "../../scripts/node-runtimes.mjs";
 import { eventually, startHub } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "so-agent-runtimes-"));
@@ -77,7 +78,7 @@ for (const [name, timeoutMs] of [
     const { uid, token } = await hub.createCluster(`rt-${name}`);
     const kubeconfig = join(dir, `${name}.kubeconfig`);
     writeFileSync(kubeconfig, JSON.stringify(simulatorKubeConfigObject(sim.url, `rt-${name}`)));
-    const agent: ChildProcess = spawn(
+    const agent: ChildProcess = spawnTied(
       launcher,
       [
         ...["--hub", `localhost:${hub.plane.grpcPort}`, "--ca-hash", hub.plane.caHash ?? ""],

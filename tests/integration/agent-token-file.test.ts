@@ -1,12 +1,13 @@
 // The real agent process joins with its token read from --token-file, and the
 // token never appears on its command line, which every user sees in ps.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -22,7 +23,7 @@ test("an agent started with --token-file joins, and ps does not show the token",
   const kubeconfig = join(dir, "kubeconfig.json");
   writeFileSync(kubeconfig, JSON.stringify(simulatorKubeConfigObject(sim.url, "tokenfile")));
 
-  const agent: ChildProcess = spawn(
+  const agent: ChildProcess = spawnTied(
     process.execPath,
     [
       ...["--import", "tsx", join(root, "edge-agent", "src", "main.ts")],

@@ -3,12 +3,13 @@
 // loader. Built into the ignored .tmp/ folder inside the repository, as the
 // image keeps it inside /app: node_modules and install/agent.sh are found
 // by walking up from the bundle.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 mkdirSync(join(root, ".tmp"), { recursive: true });
@@ -22,7 +23,7 @@ test("the bundled control plane serves the API and the installer, and stops on S
     dir,
   ]);
   const token = "bundle-test-admin-token-0123";
-  const child = spawn(process.execPath, [join(dir, "control-plane.mjs")], {
+  const child = spawnTied(process.execPath, [join(dir, "control-plane.mjs")], {
     env: {
       ...process.env,
       SO_HOST: "127.0.0.1",

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const token = "process-test-admin-token-0123";
 
@@ -17,7 +17,7 @@ async function freePort(): Promise<number> {
 }
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+  const child = spawnTied(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
     env: { ...process.env, SO_HOST: "127.0.0.1", SO_GRPC_PORT: "0", SO_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

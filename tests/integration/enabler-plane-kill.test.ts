@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import {
   webManifests,
 } from "../support/enabler-harness.js";
 import { eventually } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 // The control plane as its own process, killed with SIGKILL in the middle of a
 // deploy: nothing it answered for may be lost, and nothing may be applied twice.
@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
 }
 
 function startPlane(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+  const child = spawnTied(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
     env: {
       ...process.env,
       SO_HOST: "127.0.0.1",

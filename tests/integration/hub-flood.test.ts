@@ -19,8 +19,9 @@ function closeWithin(flood: FloodType["sockets"], lowerMs: number, what: string)
   return Promise.all(
     flood.map(async (s) => {
       const at = await s.closed;
-      // Timers fire late on a busy machine, never early; 100 ms covers accept vs. connect.
-      if (at - s.openedAt < lowerMs - 100)
+      // Timers fire late on a busy machine, never early, and openedAt is before the
+      // accept; 10 ms covers the wall clock's rounding against timers' monotonic one.
+      if (at - s.openedAt < lowerMs - 10)
         throw new Error(
           `${what}: closed after ${at - s.openedAt} ms, before its ${lowerMs} ms deadline`,
         );

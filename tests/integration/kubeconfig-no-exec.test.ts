@@ -3,13 +3,13 @@
 // real managed agent refuses one that reaches it anyway (a document stored
 // before the check existed), so the command that would write a marker file
 // never runs.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
 import { childProcesses, startPlaneProcess } from "../support/plane-process.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -56,7 +56,7 @@ test("POST /clusters with an exec kubeconfig is a 400 and the control plane star
 test("the managed agent host refuses a stored exec kubeconfig before loading it: nothing runs", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "so-noexec-"));
   const marker = join(dir, "exec-ran");
-  const host = spawn(
+  const host = spawnTied(
     process.execPath,
     [
       "--import",

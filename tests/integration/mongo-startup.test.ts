@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { spawnTied } from "../support/tied-spawn.js";
 
 // Needs no MongoDB: it checks what happens when there is none to reach.
 
@@ -13,7 +13,7 @@ test("an unreachable MONGODB_URI stops start-up with one line naming it", async 
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
 
-  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+  const child = spawnTied(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
     env: {
       ...process.env,
       SO_HOST: "127.0.0.1",

@@ -1,21 +1,25 @@
 // Issue 8 item 3: an agent whose credential is revoked stops with a clear log
 // line instead of retrying forever (13 orphans did exactly that).
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually, startHub } from "../support/hub-harness.js";
+import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const revoked = (uid: string) => `${uid}.${"r".repeat(43)}`;
 
 function agentProcess(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "edge-agent/src/main.ts", ...args], {
-    cwd: root,
-    stdio: ["pipe", "pipe", "pipe", "pipe"],
-  });
+  const child = spawnTied(
+    process.execPath,
+    ["--import", "tsx", "edge-agent/src/main.ts", ...args],
+    {
+      cwd: root,
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => {
     out += d;

@@ -5,6 +5,12 @@ import { connect as tlsConnect } from "node:tls";
 /** A flood connection and when it was opened and closed (ms, `Date.now()`). */
 export interface FloodSocket {
   readonly socket: Socket;
+  /**
+   * When the connect began: the server cannot accept it, and so cannot start
+   * a deadline, any earlier. The client's own connect event is no bound: on a
+   * busy machine it came 200 ms after the server's accept, and a deadline
+   * measured from it looked early.
+   */
   readonly openedAt: number;
   /** Resolves with the time the server closed it (or it failed). */
   readonly closed: Promise<number>;
@@ -82,18 +88,19 @@ export class Flood {
 
   #open(make: () => Socket, ready = "connect"): Promise<FloodSocket> {
     return new Promise((resolve) => {
+      const openedAt = Date.now();
       const socket = make();
       const closed = new Promise<number>((done) => socket.once("close", () => done(Date.now())));
       socket.on("error", () => {});
       // Resolve once connected, or once refused/closed, whichever comes first.
       socket.once(ready, () => {
-        const entry = { socket, openedAt: Date.now(), closed };
+        const entry = { socket, openedAt, closed };
         this.sockets.push(entry);
         resolve(entry);
       });
       socket.once("close", () => {
         if (!this.sockets.some((s) => s.socket === socket)) {
-          const entry = { socket, openedAt: Date.now(), closed };
+          const entry = { socket, openedAt, closed };
           this.sockets.push(entry);
           resolve(entry);
         }

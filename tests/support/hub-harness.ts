@@ -7,7 +7,7 @@ import {
   createControlPlane,
   loadConfig,
 } from "@smart-orchestrator/control-plane";
-import { createLogger, type Logger } from "@smart-orchestrator/shared";
+import { createLogger, type Logger, type Timers } from "@smart-orchestrator/shared";
 
 /**
  * Link timings for tests: reports and pings come fast, but the read deadline
@@ -58,6 +58,8 @@ export async function startHub(
     now?: () => Date;
     /** Link timings the hub tells agents in Welcome (default {@link testTimings}). */
     timings?: ControlPlaneDeps["hubTimings"];
+    /** The hub's clock and timers (deadlines, sweep); FakeTimers drives them. */
+    timers?: Timers;
   } = {},
 ): Promise<HubHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "so-hub-"));
@@ -78,6 +80,7 @@ export async function startHub(
     log: testLogger("hub"),
     hubTimings: options.timings ?? testTimings,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.timers ? { hubTimers: options.timers } : {}),
   });
   const url = `http://127.0.0.1:${plane.httpPort}`;
   const api = restClient(url, adminToken);

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { eventually } from "./hub-harness.js";
+import { spawnTied } from "./tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -31,14 +32,15 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `npm start`'s entry point on a free REST port (hub on port 0) over
- * `dataDir`, and waits until `/readyz` answers.
+ * `dataDir`, and waits until `/readyz` answers. It dies with the test
+ * worker ({@link spawnTied}).
  */
 export async function startPlaneProcess(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<PlaneProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
+  const child = spawnTied(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {
     cwd: root,
     env: {
       ...process.env,

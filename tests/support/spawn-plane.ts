@@ -1,7 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnTied } from "./tied-spawn.js";
 
 /** A control plane run as `npm start` runs it, in its own process. */
 export interface SpawnedPlane {
@@ -18,7 +19,8 @@ export interface SpawnedPlane {
 /**
  * Spawns `control-plane/src/main.ts` with `env` on top of loopback defaults,
  * without waiting for it to be ready (it may be meant to fail). `wrapper`
- * runs it under another command (e.g. `prlimit --nofile=256:256`).
+ * runs it under another command (e.g. `prlimit --nofile=256:256`). It dies
+ * with the test worker ({@link spawnTied}).
  */
 export function spawnPlane(
   env: Record<string, string>,
@@ -27,7 +29,7 @@ export function spawnPlane(
   const dataDir = env.SO_DATA_DIR ?? mkdtempSync(join(tmpdir(), "so-proc-"));
   const argv = [process.execPath, "--import", "tsx", "control-plane/src/main.ts"];
   const [command, ...args] = [...wrapper, ...argv];
-  const child = spawn(command ?? process.execPath, args, {
+  const child = spawnTied(command ?? process.execPath, args, {
     env: {
       ...process.env,
       SO_HOST: "127.0.0.1",

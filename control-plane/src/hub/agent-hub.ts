@@ -11,6 +11,7 @@ import type {
   ReleaseStatus,
   Timers,
 } from "@smart-orchestrator/shared";
+import { systemTimers } from "@smart-orchestrator/shared";
 import type { AgentAuthenticator, AgentIdentity } from "./agent-auth.js";
 import { AgentSession } from "./agent-session.js";
 import type { ClusterPresence } from "./cluster-presence.js";
@@ -49,11 +50,14 @@ export interface AgentHubDeps {
   readonly onReportHandled?: (seconds: number) => void;
   /** True while the hub shuts down: ended sessions are then not recorded as disconnects. */
   readonly isStopping?: () => boolean;
-  /** Clock and timers of sessions (pings, read deadlines); tests pass FakeTimers. */
+  /** Clock and timers of the Hello deadline and of sessions (pings, read deadlines); tests pass FakeTimers. */
   readonly timers?: Timers;
   /** Called with the stream's peer once an authenticated Hello started a session (lifts the connection's Hello deadline). */
   readonly onHello?: (peer: string) => void;
 }
+
+// Deadlines must not keep a stopping process alive.
+const backgroundTimers = systemTimers({ unref: true });
 
 /**
  * The `AgentHub.Connect` handler: authenticate from metadata, wait for Hello,
@@ -61,6 +65,7 @@ export interface AgentHubDeps {
  */
 export function createConnectHandler(deps: AgentHubDeps) {
   const { log } = deps;
+  const timers = deps.timers ?? backgroundTimers;
   return (call: ServerDuplexStream<AgentMessage, HubMessage>): void => {
     const fail = (err: unknown, what: string) => {
       const grpcErr = isGrpcStatus(err) ? err : toGrpcError(err);
@@ -90,7 +95,7 @@ export function createConnectHandler(deps: AgentHubDeps) {
       gone = true;
     });
 
-    const helloTimer = setTimeout(
+    const helloTimer = timers.setTimeout(
       () =>
         fail(
           { code: status.DEADLINE_EXCEEDED, details: "no Hello within the read deadline" },
@@ -98,15 +103,14 @@ export function createConnectHandler(deps: AgentHubDeps) {
         ),
       deps.timings.readDeadlineMs,
     );
-    helloTimer.unref();
 
     deps.auth.authenticate(bearer, claimed).then(
       (identity) => {
-        if (gone) return clearTimeout(helloTimer);
+        if (gone) return helloTimer.clear();
         let session: AgentSession | undefined;
         onMessage = (m) => {
           if (session) return session.receive(m);
-          clearTimeout(helloTimer);
+          helloTimer.clear();
           if (m.body?.$case !== "hello") {
             return fail(
               { code: status.FAILED_PRECONDITION, details: "the first message must be Hello" },
@@ -124,7 +128,7 @@ export function createConnectHandler(deps: AgentHubDeps) {
         for (const m of early.splice(0)) onMessage(m);
       },
       (err: unknown) => {
-        clearTimeout(helloTimer);
+        helloTimer.clear();
         fail(err, "agent authentication failed");
       },
     );

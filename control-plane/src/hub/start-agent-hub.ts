@@ -1,5 +1,11 @@
 import { status } from "@grpc/grpc-js";
-import type { Logger, NodeReport, ReleaseStatus } from "@smart-orchestrator/shared";
+import {
+  type Logger,
+  type NodeReport,
+  type ReleaseStatus,
+  systemTimers,
+  type Timers,
+} from "@smart-orchestrator/shared";
 import type { Registry } from "prom-client";
 import type { SecretBox } from "../security/secret-box.js";
 import type { Collection } from "../store/store.js";
@@ -37,6 +43,12 @@ export interface AgentHubModuleDeps {
   readonly timings: HubTimings;
   readonly registry: Registry;
   readonly now: () => Date;
+  /**
+   * Clock and timers of every hub deadline (TLS, first bytes, Hello, reads,
+   * pings) and of the restart sweep; tests pass FakeTimers. Real, unref'd
+   * timers when absent.
+   */
+  readonly timers?: Timers;
   readonly log: Logger;
   /** Every accepted report, after the live inventory has it (usage history). */
   readonly onReport?: (clusterId: string, report: NodeReport, at: Date) => void;
@@ -77,6 +89,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
   const inventory = new LiveInventory();
   const presence = new ClusterPresence(deps.clusters, deps.now, log);
   const metrics = createHubMetrics(deps.registry, sessions);
+  const timers = deps.timers ?? systemTimers({ unref: true });
   let stopping = false;
   const server = await startHubServer(
     {
@@ -94,15 +107,15 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
       ...(deps.onSessionStart ? { onSessionStart: deps.onSessionStart } : {}),
       ...(deps.onReleaseStatus ? { onReleaseStatus: deps.onReleaseStatus } : {}),
       onReportHandled: metrics.reportHandled,
+      timers,
     },
-    { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log },
+    { host: deps.host, port: deps.port, tls: tls.tls, limits: deps.limits, log, timers },
   );
-  const sweep = setTimeout(() => {
+  const sweep = timers.setTimeout(() => {
     presence
       .sweep((id) => sessions.has(id))
       .catch((err: unknown) => log.error({ err }, "presence sweep failed"));
   }, deps.timings.readDeadlineMs + sweepGraceMs);
-  sweep.unref();
 
   return {
     port: server.port,
@@ -115,7 +128,7 @@ export async function startAgentHub(deps: AgentHubModuleDeps): Promise<AgentHubM
     },
     async close() {
       stopping = true;
-      clearTimeout(sweep);
+      sweep.clear();
       // Ending streams with UNAVAILABLE tells agents to redial (with backoff) at once.
       for (const s of sessions.all())
         s.fail({ code: status.UNAVAILABLE, details: "the hub is shutting down" });
