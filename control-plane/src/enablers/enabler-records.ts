@@ -149,7 +149,10 @@ export class EnablerRecords {
     );
   }
 
-  /** The agent applied the revision and everything is ready. */
+  /**
+   * The agent applied the revision and everything is ready: that is also the
+   * cluster confirming the release (healthy at this revision, held from now on).
+   */
   async applied(
     id: string,
     commandId: string,
@@ -164,7 +167,14 @@ export class EnablerRecords {
         progress: _g,
         ...rest
       } = this.#moved(doc, "Enabled", `revision ${revision} applied and ready`);
-      return { ...rest, appliedRevision: revision, objects: [...objects] };
+      const confirmed = {
+        at: rest.updatedAt,
+        revision,
+        health: "healthy",
+        message: "",
+        repairs: doc.confirmed?.repairs ?? 0,
+      };
+      return { ...rest, appliedRevision: revision, objects: [...objects], confirmed };
     });
   }
 

@@ -97,7 +97,9 @@ test("a cluster that holds an older revision, or none, gets the current one appl
   t.is(view.statusReason, "the cluster holds no desired state for it; applying revision 1");
   t.is(view.clusterState?.health, "absent");
   await f.outbox.result("c1", okResult(again?.id ?? "", 1, ["a"]));
-  t.is((await f.service.get(uid)).status, "Enabled");
+  const held = await f.service.get(uid);
+  t.is(held.status, "Enabled");
+  t.like(held.clusterState, { revision: 1, health: "healthy" }, "an applied result confirms too");
 
   // While a command is in flight the report changes no status and queues nothing.
   await f.service.upgrade(uid, { manifests });
