@@ -23,6 +23,9 @@ const base = `http://localhost:${port}`;
 const stateRoot = join(process.env.SO_DATA_DIR ?? "./data", "demo-agents");
 const kubeconfigRoot = resolve(process.env.SO_DATA_DIR ?? "./data", "demo-clusters");
 const kubectl = existsSync(".tools/bin/kubectl") ? ".tools/bin/kubectl" : "kubectl";
+// The demo's agents repair drift every 5 s (the agent's default is 60 s), so a Deployment
+// deleted by hand is back while you watch; SO_REPAIR_INTERVAL (5 to 86400 s) overrides it.
+const repairInterval = process.env.SO_REPAIR_INTERVAL ?? "5";
 
 const edges = [
   {
@@ -142,7 +145,7 @@ for (const [p, setting] of [
   if (code) fail(`cannot bind port ${p} (${setting}) on ${bindHost}: ${code}`);
 }
 
-const plane = run("control-plane", ["control-plane/src/main.ts"], {
+const planeEnv = {
   SO_ADMIN_TOKEN: token,
   // Real helm from `npm run tools` renders charts (else helm on PATH).
   ...(existsSync(".tools/bin/helm") && !process.env.HELM_BIN
@@ -151,7 +154,8 @@ const plane = run("control-plane", ["control-plane/src/main.ts"], {
   // The simulated "legacy-plant" API server speaks plain http.
   SO_ALLOW_HTTP_CLUSTERS: "true",
   SO_LOG_LEVEL: process.env.SO_LOG_LEVEL ?? "warn",
-});
+};
+const plane = run("control-plane", ["control-plane/src/main.ts"], planeEnv);
 await waitReady(plane);
 
 const existing = new Map<string, string>(
@@ -198,7 +202,11 @@ for (const edge of edges) {
   )?.[1];
   args.push(...(caHash ? ["--ca-hash", caHash] : ["--insecure"]));
   // In the environment, not argv: ps shows every user the command line.
-  run(edge.name, args, { SO_LOG_LEVEL: "warn", ...(joinToken ? { SO_TOKEN: joinToken } : {}) });
+  run(edge.name, args, {
+    SO_LOG_LEVEL: "warn",
+    SO_REPAIR_INTERVAL: repairInterval,
+    ...(joinToken ? { SO_TOKEN: joinToken } : {}),
+  });
 }
 
 // A cluster registered the original way, with a kubeconfig: the control plane runs its agent.
@@ -287,11 +295,41 @@ line(
 line(`curl -s -X DELETE ${base}/enabler/${podinfo} -H "Authorization: Bearer $SO_ADMIN_TOKEN"`);
 if (podinfoSim) {
   line(`${kubectl} --kubeconfig ${podinfoSim.kubeconfig} -n podinfo get deployments,services,pods`);
+  line();
+  showAutonomy(podinfoSim.kubeconfig, podinfo);
 }
 line();
 await showPlacement(clusters);
 showJoin();
 line("Ctrl-C stops the demo.");
+
+/**
+ * Edge autonomy, step by step: stop the control plane, delete podinfo's
+ * Deployment with kubectl, watch the agent bring it back within its repair
+ * interval, then start the control plane again and see the repair reported.
+ */
+function showAutonomy(kubeconfig: string, enablerId: string): void {
+  const podinfoKubectl = `${kubectl} --kubeconfig ${kubeconfig} -n podinfo`;
+  // The settings the demo gave it, over the same data and ports; the token is the exported one.
+  const where = ["SO_PORT", "SO_GRPC_PORT", "SO_HOST", "SO_DATA_DIR"].flatMap((k) =>
+    process.env[k] ? [[k, process.env[k]] as const] : [],
+  );
+  const restart = [...Object.entries(planeEnv).filter(([k]) => k !== "SO_ADMIN_TOKEN"), ...where]
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  line(`Edge autonomy: the agents repair drift every ${repairInterval} s, control plane or not.`);
+  line(`  kill ${plane.pid}   # 1. stop the control plane (the agents and clusters keep running)`);
+  line(`  ${podinfoKubectl} delete deployment podinfo   # 2. delete podinfo by hand`);
+  line(
+    `  ${podinfoKubectl} get deployments -w   # 3. back within ${repairInterval} s (Ctrl-C to stop watching)`,
+  );
+  line(
+    `  ${restart} node --import tsx control-plane/src/main.ts &   # 4. start the control plane again (kill %1 stops it)`,
+  );
+  line(
+    `  curl -s ${base}/enabler/${enablerId} -H "Authorization: Bearer $SO_ADMIN_TOKEN"   # 5. lastRepair and clusterState`,
+  );
+}
 
 /**
  * How to join one more cluster with the printed one-liner, as an operator

@@ -7,7 +7,7 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
-import { arch, cpus, release, tmpdir, totalmem, type } from "node:os";
+import { arch, cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { createControlPlane, loadConfig } from "@smart-orchestrator/control-plane";
@@ -23,10 +23,15 @@ const sequential = flag("deploys", 200);
 const burst = flag("burst", 100);
 const clusters = flag("clusters", 20);
 
+/** The machine is shared: every figure is printed with the load average it was taken under. */
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")} (1, 5, 15 min)`;
 const cpu = cpus();
 console.log(
   `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
-    `${type()} ${release()} ${arch()}, node ${process.version}`,
+    `${type()} ${release()} ${arch()}, node ${process.version}; ${load()}`,
 );
 
 const token = "bench-admin-token-0123456789";
@@ -140,7 +145,7 @@ for (let i = 0; i < sequential; i++) {
 console.log(
   `deploy latency, ${sequential} deploys one after another (5 objects each): ` +
     `p50 ${pct(one, 50)} ms, p99 ${pct(one, 99)} ms, max ${Math.max(...one)} ms (target p50 < 50 ms, p99 < 200 ms); ` +
-    `of which accepted (validated, rendered, stored): p50 ${pct(accepted, 50)} ms, p99 ${pct(accepted, 99)} ms`,
+    `of which accepted (validated, rendered, stored): p50 ${pct(accepted, 50)} ms, p99 ${pct(accepted, 99)} ms; ${load()}`,
 );
 
 const t0 = Date.now();
@@ -164,7 +169,7 @@ const last = Math.max(
 );
 console.log(
   `${burst} enablers across ${clusters} clusters at once: all Enabled ${last - first} ms after the first request ` +
-    `arrived (wall ${Date.now() - t0} ms incl. polling); per enabler p50 ${pct(each, 50)} ms, p99 ${pct(each, 99)} ms`,
+    `arrived (wall ${Date.now() - t0} ms incl. polling); per enabler p50 ${pct(each, 50)} ms, p99 ${pct(each, 99)} ms; ${load()}`,
 );
 
 for (const c of children) c.kill("SIGTERM");

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Logger, Timers } from "@smart-orchestrator/shared";
+import type { Logger, ReleaseStatus, Timers } from "@smart-orchestrator/shared";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { defaultAgentCommand } from "./clusters/agent-command.js";
 import { AgentPidFile } from "./clusters/agent-pid-file.js";
@@ -130,6 +130,17 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
     });
     history.start();
     let enablers: Enablers | undefined;
+    // A session can start before the enablers are built: its ReleaseStatus waits for them.
+    const earlyStatuses = new Map<string, ReleaseStatus>();
+    const reconcile = (id: string, status: ReleaseStatus) => {
+      if (!enablers) {
+        earlyStatuses.set(id, status);
+        return;
+      }
+      enablers.reconciler
+        .reconcile(id, status)
+        .catch((err: unknown) => log.error({ err, clusterId: id }, "could not reconcile releases"));
+    };
     const outboxFailed = (err: unknown) => log.error({ err }, "could not record a command result");
     const hub = await startAgentHub({
       tlsSource: config,
@@ -160,15 +171,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
       onCommandProgress: (id, progress) =>
         void enablers?.outbox.progress(id, progress).catch(outboxFailed),
-      // Reconciling the enablers against it is the enablers' part (issue 11); logged until then.
-      onReleaseStatus: (id, status) =>
-        log.info(
-          {
-            clusterId: id,
-            releases: status.releases.map((r) => `${r.release}@${r.revision}`).slice(0, 50),
-          },
-          "release status received",
-        ),
+      // What the cluster holds, compared with the records; differences are queued as commands.
+      onReleaseStatus: reconcile,
     }).catch((err: unknown) => {
       throw explainListenError(err, {
         setting: "SO_GRPC_PORT (--grpc-port)",
@@ -204,6 +208,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       },
       onSettled: (id) => placement?.settled(id),
     });
+    for (const [id, status] of earlyStatuses) reconcile(id, status);
+    earlyStatuses.clear();
     const builder = enablers.builder;
     placement = createPlacement({
       config,
@@ -297,7 +303,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       ...repoRoutes({ repos }),
       ...historyRoutes({ clusters, history, now }),
       ...placementRoutes({ preview: (input) => (placement as Placement).preview(input) }),
-      ...enablerRoutes({ enablers: enablers.service, now }),
+      ...enablerRoutes({ enablers: enablers.service, volumes: enablers.volumes, now }),
       ...installRoutes({ script }),
     );
     const app = createHttpApp({

@@ -1,6 +1,6 @@
 import test from "ava";
 import { type SimulatorHandle, startSimulator } from "./simulator.js";
-import { waitFor } from "./test-support.js";
+import { type ApiAnswer, apiCall, waitFor } from "./test-support.js";
 
 const sims: SimulatorHandle[] = [];
 test.after.always(async () => {
@@ -13,30 +13,13 @@ async function sim(): Promise<SimulatorHandle> {
   return s;
 }
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  warning: string | null;
-}
-
-async function call(
+const call = (
   s: SimulatorHandle,
   method: string,
   path: string,
   body?: unknown,
-  type = "application/json",
-): Promise<Answer> {
-  const res = await fetch(`${s.url}${path}`, {
-    method,
-    headers: { "Content-Type": type, Accept: "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as Record<string, unknown>,
-    warning: res.headers.get("warning"),
-  };
-}
+  type?: string,
+): Promise<ApiAnswer> => apiCall(s.url, method, path, body, type);
 
 const widgetCrd = (scope = "Namespaced", plural = "widgets", kind = "Widget") => ({
   apiVersion: "apiextensions.k8s.io/v1",

@@ -22,13 +22,16 @@ import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
 import { parseClusterSpec, resolveClusterSpec } from "./cluster-spec.js";
 import { CrdController } from "./crd-controller.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
+import { EndpointsController } from "./endpoints-controller.js";
 import { GarbageCollector } from "./garbage-collector.js";
-import { isObject, type KubeObject, timestamp } from "./kube-object.js";
+import { isObject, type JsonObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
+import { swaggerDocument } from "./openapi-v2.js";
+import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
 import { type ResourceType, typeOfKind } from "./resource-registry.js";
@@ -221,6 +224,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const kinds = new ServedKinds();
   const gc = new GarbageCollector(store, () => kinds.all());
   const crds = new CrdController({ store, kinds, now });
+  const endpoints = new EndpointsController(store);
   const ctx: HandlerContext = {
     store,
     now,
@@ -493,7 +497,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each
   // and rebuilt when a CRD changes what is served.
   const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
-  kinds.onChange(() => openApiDocs.clear());
+  let swagger: { json: string; protobuf: Buffer } | undefined;
+  kinds.onChange(() => {
+    openApiDocs.clear();
+    swagger = undefined;
+  });
+  /** `/openapi/v2`, in protobuf when the client asks for it first (client-go does), else JSON. */
+  function serveSwagger(req: IncomingMessage, res: ServerResponse): void {
+    if (!swagger) {
+      const docs = openApiGroupVersions().map((gv) => openApiDoc(gv)!.doc as JsonObject);
+      const doc = swaggerDocument(spec.version, docs);
+      swagger = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
+    }
+    const proto = (req.headers.accept ?? "").startsWith(openApiV2Protobuf);
+    const body = proto ? swagger.protobuf : Buffer.from(swagger.json);
+    res.writeHead(200, {
+      // Go's mime parser refuses the "@" of the Accept form; the real server answers with this one.
+      "Content-Type": proto
+        ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+        : "application/json",
+      "Content-Length": body.length,
+    });
+    res.end(body);
+  }
   function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
     const cached = openApiDocs.get(gv);
     if (cached) return cached;
@@ -532,6 +558,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (segs.length === 1 && (root === "healthz" || root === "readyz" || root === "livez")) {
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
+      return undefined;
+    }
+    if (root === "openapi" && a === "v2" && segs.length === 2) {
+      serveSwagger(req, res);
       return undefined;
     }
     if (root === "openapi" && a === "v3") {
@@ -686,6 +716,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       controller.close();
       gc.close();
       crds.close();
+      endpoints.close();
       for (const w of watches) w.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

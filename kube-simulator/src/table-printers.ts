@@ -287,6 +287,41 @@ const printers: Record<string, readonly Column[]> = {
     col("Secrets", (o) => arrayAt(o, "secrets").length, { type: "integer" }),
     age,
   ],
+  Endpoints: [
+    name,
+    col(
+      "Endpoints",
+      (o) => {
+        const shown: string[] = [];
+        for (const subset of arrayAt(o, "subsets").filter(isObject))
+          for (const port of arrayAt(subset, "ports").filter(isObject))
+            for (const a of arrayAt(subset, "addresses").filter(isObject))
+              shown.push(`${String(a.ip)}:${String(port.port)}`);
+        return firstThree(shown, "<none>");
+      },
+      { description: "Endpoints of the service" },
+    ),
+    age,
+  ],
+  EndpointSlice: [
+    name,
+    col("AddressType", (o) => str(o.addressType)),
+    col("Ports", (o) => {
+      const ports = arrayAt(o, "ports")
+        .filter(isObject)
+        .map((p) => String(p.port));
+      return ports.length ? ports.join(",") : "<unset>";
+    }),
+    col("Endpoints", (o) =>
+      firstThree(
+        arrayAt(o, "endpoints")
+          .filter(isObject)
+          .flatMap((e) => arrayAt(e, "addresses").map(String)),
+        "<unset>",
+      ),
+    ),
+    age,
+  ],
   Service: [
     name,
     col("Type", (o) => str(spec(o).type, "ClusterIP")),
@@ -385,6 +420,13 @@ const printers: Record<string, readonly Column[]> = {
 };
 
 const defaultColumns: readonly Column[] = [name, age];
+
+/** How the endpoint printers shorten a list: three, then ` + N more...`. */
+function firstThree(items: readonly string[], none: string): string {
+  if (items.length === 0) return none;
+  const more = items.length > 3 ? ` + ${items.length - 3} more...` : "";
+  return items.slice(0, 3).join(",") + more;
+}
 
 /** The columns for a kind (NAME and AGE when it has no printer). */
 export function columnsFor(kind: string): readonly Column[] {

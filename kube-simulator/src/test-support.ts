@@ -51,3 +51,31 @@ export async function rejectedStatus(fn: () => Promise<unknown>): Promise<ApiSta
   }
   throw new Error("expected the call to fail with a Status, but it succeeded");
 }
+
+/** What {@link apiCall} got back. */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  /** The `Warning` header, if any. */
+  readonly warning: string | null;
+}
+
+/** One JSON request to a simulator (or any API server) at `base`, for tests that check raw answers. */
+export async function apiCall(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = "application/json",
+): Promise<ApiAnswer> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { "Content-Type": contentType, Accept: "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    warning: res.headers.get("warning"),
+  };
+}

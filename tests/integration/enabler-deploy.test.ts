@@ -80,7 +80,11 @@ test.serial(
     t.is(del.status, 200, JSON.stringify(del.body));
     t.deepEqual(del.body, { code: 200, message: "enabler web deleted" });
     t.deepEqual(releaseObjects(a.sim, id, webKinds), []);
-    t.is((await hub.api("GET", `/enabler/${id}`)).status, 404);
+    // The tombstone answers for 7 days (for DELETE /enabler/volumes/:id).
+    t.like((await hub.api("GET", `/enabler/${id}`)).body, {
+      status: "Deleted",
+      deleteQueued: false,
+    });
   },
 );
 
@@ -231,7 +235,10 @@ test.serial(
     t.is(waited.body.code, 202);
     const forced = await hub.api("DELETE", `/enabler/${id}`, undefined, { Force: "true" });
     t.is(forced.status, 200, JSON.stringify(forced.body));
-    t.is((await hub.api("GET", `/enabler/${id}`)).status, 404);
+    t.like((await hub.api("GET", `/enabler/${id}`)).body, {
+      status: "Deleted",
+      deleteQueued: true,
+    });
     t.is(releaseObjects(sim, id, webKinds).length, 5, "still running while the cluster is away");
 
     const second = await startSimulatedAgent({
@@ -244,6 +251,10 @@ test.serial(
       () => releaseObjects(sim, id, webKinds).length === 0,
       "objects deleted",
       deployDeadlineMs,
+    );
+    await eventually(
+      async () => (await hub.api("GET", `/enabler/${id}`)).body.deleteQueued === false,
+      "the queued delete answered",
     );
   },
 );

@@ -1,16 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { realTool } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
-import {
-  type HelmRepoServer,
-  helmFixture,
-  startPodinfoRepo,
-} from "../../control-plane/src/testing/helm-repo-server.js";
+import { startPodinfoRepo } from "../../control-plane/src/testing/helm-repo-server.js";
 import { startSimulatedAgent } from "../support/agent-harness.js";
+import { addAlertmanager } from "../support/chart-repo.js";
 import { waitForStatus } from "../support/enabler-harness.js";
 import { eventually, startHub } from "../support/hub-harness.js";
 
@@ -20,25 +12,6 @@ const helm = realTool("helm");
 const helmTest = helm.ok
   ? test.serial
   : (title: string, _fn: unknown) => test.skip(`${title} (SKIPPED: ${helm.reason})`, () => {});
-
-/** Packages the alertmanager fixture with real helm and adds it to the repository's index. */
-function addAlertmanager(server: HelmRepoServer): void {
-  if (!helm.ok) return;
-  const out = mkdtempSync(join(tmpdir(), "so-chart-"));
-  execFileSync(helm.path, ["package", helmFixture("charts", "alertmanager"), "-d", out]);
-  const file = readdirSync(out).find((f) => f.endsWith(".tgz")) ?? "";
-  const archive = readFileSync(join(out, file));
-  const version = /alertmanager-(.+)\.tgz/.exec(file)?.[1] ?? "";
-  const digest = createHash("sha256").update(archive).digest("hex");
-  server.file(`/${file}`, archive);
-  const index = readFileSync(helmFixture("repo-podinfo", "index.yaml"), "utf8")
-    .replaceAll("https://stefanprodan.github.io/podinfo/", `${server.url}/`)
-    .replace(
-      /^entries:\n/m,
-      `entries:\n  alertmanager:\n  - apiVersion: v2\n    name: alertmanager\n    version: ${version}\n    digest: ${digest}\n    urls:\n    - ${server.url}/${file}\n`,
-    );
-  server.file("/index.yaml", index);
-}
 
 helmTest("podinfo from a local repository: deploy, upgrade with values, delete", async (t) => {
   const repo = await startPodinfoRepo();
@@ -72,7 +45,8 @@ helmTest("podinfo from a local repository: deploy, upgrade with values, delete",
   const id = res.body.uid;
   const enabled = await waitForStatus(hub, id, "Enabled");
   t.like(enabled, { helmChart: "podinfo/podinfo", version: "6.14.1", namespace: "demo" });
-  t.like(enabled.revisions[0], { chart: "podinfo/podinfo", version: "6.14.1" });
+  // podinfo renders three test hooks (helm.sh/hook: test-success): dropped, and counted.
+  t.like(enabled.revisions[0], { chart: "podinfo/podinfo", version: "6.14.1", testHooks: 3 });
   const deployment = a.sim.get("Deployment", "demo", "podinfo");
   t.truthy(deployment, "podinfo's Deployment is in the cluster");
   t.truthy(a.sim.get("Service", "demo", "podinfo"));
@@ -102,7 +76,7 @@ helmTest("podinfo from a local repository: deploy, upgrade with values, delete",
 helmTest("chart inputs are checked before anything is stored", async (t) => {
   const repo = await startPodinfoRepo();
   t.teardown(() => repo.close());
-  addAlertmanager(repo);
+  if (helm.ok) addAlertmanager(repo, helm.path);
   const hub = await startHub({ env: { SO_INSECURE: "true" } });
   t.teardown(() => hub.close());
   t.is(

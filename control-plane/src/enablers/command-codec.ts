@@ -1,4 +1,5 @@
 import {
+  type Command,
   type CommandProgress,
   type CommandResult,
   FailureKind,
@@ -27,6 +28,19 @@ export interface DeleteSpec {
   readonly namespace: string;
   /** How long the agent waits for the objects to be gone. */
   readonly timeoutMs: number;
+  /** The release's pre-/post-delete hooks (gzipped JSON); empty: the agent's held ones. */
+  readonly hooksGz?: Buffer;
+}
+
+/** What a DeleteVolumes command carries. */
+export interface VolumesSpec {
+  readonly commandId: string;
+  readonly release: string;
+  readonly enablerId: string;
+  readonly namespace: string;
+  /** Delete even while the release's workloads run. */
+  readonly force: boolean;
+  readonly timeoutMs: number;
 }
 
 /** An agent's answer to a command, in our terms. */
@@ -38,6 +52,8 @@ export interface CommandOutcome {
   readonly objects: ObjectStatus[];
   /** Set when the agent says the cluster already holds a newer revision. */
   readonly staleRevision: boolean;
+  /** Set when a volume delete was refused because the workloads still run. */
+  readonly inUse: boolean;
   readonly appliedRevision: number;
 }
 
@@ -50,52 +66,56 @@ export interface CommandProgressReport {
   readonly waitingFor: ObjectStatus[];
 }
 
+type Action = NonNullable<Command["action"]>;
+
+function commandMessage(id: string, action: Action): HubMessage {
+  return { body: { $case: "command", value: { id, action } } };
+}
+
 /** The hub message for an Apply. */
 export function applyMessage(spec: ApplySpec): HubMessage {
-  return {
-    body: {
-      $case: "command",
-      value: {
-        id: spec.commandId,
-        action: {
-          $case: "apply",
-          value: {
-            release: spec.release,
-            enablerId: spec.enablerId,
-            namespace: spec.namespace,
-            revision: spec.revision,
-            objects: spec.objectsGz,
-            timeoutMs: spec.timeoutMs,
-            // A field owned by another manager stops the apply and is named; never overridden.
-            forceConflicts: false,
-          },
-        },
-      },
+  return commandMessage(spec.commandId, {
+    $case: "apply",
+    value: {
+      release: spec.release,
+      enablerId: spec.enablerId,
+      namespace: spec.namespace,
+      revision: spec.revision,
+      objects: spec.objectsGz,
+      timeoutMs: spec.timeoutMs,
+      // A field owned by another manager stops the apply and is named; never overridden.
+      forceConflicts: false,
     },
-  };
+  });
 }
 
 /** The hub message for a Delete. */
 export function deleteMessage(spec: DeleteSpec): HubMessage {
-  return {
-    body: {
-      $case: "command",
-      value: {
-        id: spec.commandId,
-        action: {
-          $case: "delete",
-          value: {
-            release: spec.release,
-            enablerId: spec.enablerId,
-            namespace: spec.namespace,
-            timeoutMs: spec.timeoutMs,
-            // Empty: the agent runs the delete hooks of the revision it holds.
-            hooks: Buffer.alloc(0),
-          },
-        },
-      },
+  return commandMessage(spec.commandId, {
+    $case: "delete",
+    value: {
+      release: spec.release,
+      enablerId: spec.enablerId,
+      namespace: spec.namespace,
+      timeoutMs: spec.timeoutMs,
+      // Empty: the agent runs the delete hooks of the revision it holds.
+      hooks: spec.hooksGz ?? Buffer.alloc(0),
     },
-  };
+  });
+}
+
+/** The hub message for a DeleteVolumes. */
+export function volumesMessage(spec: VolumesSpec): HubMessage {
+  return commandMessage(spec.commandId, {
+    $case: "deleteVolumes",
+    value: {
+      release: spec.release,
+      enablerId: spec.enablerId,
+      namespace: spec.namespace,
+      force: spec.force,
+      timeoutMs: spec.timeoutMs,
+    },
+  });
 }
 
 /** Reads a CommandResult. */
@@ -107,6 +127,7 @@ export function readResult(result: CommandResult): CommandOutcome {
     revision: result.revision,
     objects: result.objects.map(readObject),
     staleRevision: result.failure === FailureKind.FAILURE_KIND_STALE_REVISION,
+    inUse: result.failure === FailureKind.FAILURE_KIND_IN_USE,
     appliedRevision: result.appliedRevision,
   };
 }

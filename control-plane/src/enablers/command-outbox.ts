@@ -4,8 +4,16 @@ import type {
   HubMessage,
   Logger,
 } from "@smart-orchestrator/shared";
-import { applyMessage, deleteMessage, readProgress, readResult } from "./command-codec.js";
-import type { EnablerDoc } from "./enabler-doc.js";
+import {
+  applyMessage,
+  type CommandOutcome,
+  deleteMessage,
+  readProgress,
+  readResult,
+  volumesMessage,
+} from "./command-codec.js";
+import { deleteHooksOf } from "./delete-hooks.js";
+import type { EnablerDoc, VolumesOutcome } from "./enabler-doc.js";
 import type { EnablerRecords } from "./enabler-records.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { TombstoneDoc, TombstoneStore } from "./tombstone-store.js";
@@ -29,6 +37,7 @@ export interface CommandOutboxDeps {
   readonly tombstones: TombstoneStore;
   readonly sessions: SessionLookup;
   readonly log: Logger;
+  readonly now: () => Date;
   /** Called when an enabler's command has ended (its record may be gone). */
   readonly onSettled?: (enablerId: string) => void;
 }
@@ -110,7 +119,14 @@ export class CommandOutbox {
     }
     const grave = await this.#d.tombstones.byCommand(outcome.commandId);
     if (grave && grave.cluster === clusterId) {
+      if (grave.pending?.operation === "volumes") {
+        await this.#d.tombstones.volumesDone(grave._id, this.#volumesOutcome(outcome));
+        this.#d.onSettled?.(grave._id);
+        return;
+      }
       await this.#d.tombstones.delivered(grave._id, grave._v);
+      // Kept for the delete's hooks until the agent answered; no record points at them now.
+      await this.#d.revisions.removeAll(grave._id);
       this.#d.log.info(
         { enablerId: grave._id, ok: outcome.ok, message: outcome.message },
         "queued delete of a forced-deleted enabler answered",
@@ -132,8 +148,12 @@ export class CommandOutbox {
     });
   }
 
-  async #settle(doc: EnablerDoc, outcome: ReturnType<typeof readResult>): Promise<void> {
+  async #settle(doc: EnablerDoc, outcome: CommandOutcome): Promise<void> {
     const op = doc.pending?.operation;
+    if (op === "volumes") {
+      await this.#d.enablers.volumesDone(doc._id, this.#volumesOutcome(outcome));
+      return;
+    }
     if (op === "delete") {
       if (!outcome.ok) {
         await this.#d.enablers.failed(
@@ -179,7 +199,7 @@ export class CommandOutbox {
     }
     for (const grave of await this.#d.tombstones.queuedFor(clusterId)) {
       if (!grave.pending || sent.has(grave.pending.id)) continue;
-      if (!session.send(this.#graveMessage(grave))) return;
+      if (!session.send(await this.#graveMessage(grave))) return;
       sent.add(grave.pending.id);
     }
   }
@@ -193,7 +213,15 @@ export class CommandOutbox {
       enablerId: doc._id,
       namespace: doc.namespace,
     };
-    if (p.operation === "delete") return deleteMessage({ ...base, timeoutMs: p.timeoutMs });
+    if (p.operation === "delete") {
+      // The hooks of the revision the cluster holds (the current one if none was applied yet).
+      const held = doc.appliedRevision ?? doc.currentRevision;
+      const hooksGz = deleteHooksOf(await this.#d.revisions.objectsGz(doc._id, held));
+      return deleteMessage({ ...base, timeoutMs: p.timeoutMs, hooksGz });
+    }
+    if (p.operation === "volumes") {
+      return volumesMessage({ ...base, force: p.force === true, timeoutMs: p.timeoutMs });
+    }
     const revision = p.revision ?? doc.currentRevision;
     const gz = await this.#d.revisions.objectsGz(doc._id, revision);
     if (!gz) {
@@ -208,13 +236,34 @@ export class CommandOutbox {
     return applyMessage({ ...base, revision, objectsGz: gz, timeoutMs: p.timeoutMs });
   }
 
-  #graveMessage(grave: TombstoneDoc): HubMessage {
-    return deleteMessage({
-      commandId: grave.pending?.id ?? "",
+  async #graveMessage(grave: TombstoneDoc): Promise<HubMessage> {
+    const p = grave.pending;
+    const base = {
+      commandId: p?.id ?? "",
       release: grave.name,
       enablerId: grave._id,
       namespace: grave.namespace,
-      timeoutMs: grave.pending?.timeoutMs ?? 0,
-    });
+      timeoutMs: p?.timeoutMs ?? 0,
+    };
+    if (p?.operation === "volumes") return volumesMessage({ ...base, force: p.force === true });
+    // A forced delete kept its revision for the hooks; a release found on reconnect has none.
+    const gz =
+      p?.revision !== undefined
+        ? await this.#d.revisions.objectsGz(grave._id, p.revision)
+        : undefined;
+    return deleteMessage({ ...base, hooksGz: deleteHooksOf(gz) });
+  }
+
+  #volumesOutcome(outcome: CommandOutcome): VolumesOutcome {
+    return {
+      commandId: outcome.commandId,
+      at: this.#d.now().toISOString(),
+      ok: outcome.ok,
+      ...(outcome.inUse ? { inUse: true as const } : {}),
+      message: outcome.message,
+      deleted: outcome.objects
+        .filter((o) => o.action === "deleted")
+        .map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`),
+    };
   }
 }

@@ -10,8 +10,11 @@ import { type EnablerDoc, enablerCollection } from "./enabler-doc.js";
 import { EnablerRecords } from "./enabler-records.js";
 import { type ClusterChooser, type ClusterDirectory, EnablerService } from "./enabler-service.js";
 import { ReleaseBuilder } from "./release-builder.js";
+import { ReleaseReconciler } from "./release-reconciler.js";
 import { type RevisionDoc, RevisionStore, revisionCollectionName } from "./revision-store.js";
+import { SettleSignals } from "./settle-signals.js";
 import { type TombstoneDoc, TombstoneStore, tombstoneCollection } from "./tombstone-store.js";
+import { VolumeService } from "./volume-service.js";
 
 /** What the enablers module needs from the composition root. */
 export interface CreateEnablersOptions {
@@ -32,6 +35,10 @@ export interface CreateEnablersOptions {
 /** The enablers module: the REST-facing service, the outbox the hub feeds, and the records. */
 export interface Enablers {
   readonly service: EnablerService;
+  /** `DELETE /enabler/volumes/:id`. */
+  readonly volumes: VolumeService;
+  /** Reconciles each cluster's ReleaseStatus with the records (hub `onReleaseStatus`). */
+  readonly reconciler: ReleaseReconciler;
   readonly outbox: CommandOutbox;
   readonly records: EnablerRecords;
   readonly tombstones: TombstoneStore;
@@ -72,28 +79,46 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
     renderer,
     ...(o.maxRenderedBytes ? { maxRenderedBytes: o.maxRenderedBytes } : {}),
   });
-  // The service and the outbox point at each other only through these two callbacks.
-  let service: EnablerService | undefined;
+  // The outbox wakes waiting requests through the signals; requests nudge the outbox.
   const outbox = new CommandOutbox({
+    now: o.now,
     enablers: records,
     revisions,
     tombstones,
     sessions: o.sessions,
     log: o.log.child({ component: "outbox" }),
     onSettled: (id) => {
-      service?.settled(id);
+      signals.settled(id);
       o.onSettled?.(id);
     },
   });
-  service = new EnablerService({
+  const signals = new SettleSignals();
+  const nudge = (clusterId: string) => void outbox.nudge(clusterId);
+  const service = new EnablerService({
     records,
     revisions,
     tombstones,
     builder,
     clusters: o.clusters,
     ...(o.chooser ? { chooser: o.chooser } : {}),
-    nudge: (clusterId) => void outbox.nudge(clusterId),
+    nudge,
+    signals,
     now: o.now,
+  });
+  const volumes = new VolumeService({
+    records,
+    tombstones,
+    clusters: o.clusters,
+    nudge,
+    signals,
+    now: o.now,
+  });
+  const reconciler = new ReleaseReconciler({
+    enablers: records,
+    tombstones,
+    nudge,
+    now: o.now,
+    log: o.log.child({ component: "reconcile" }),
   });
   const log = o.log.child({ component: "enablers" });
   let timer: NodeJS.Timeout | undefined;
@@ -101,6 +126,8 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
     void tombstones.expire().catch((err: unknown) => log.error({ err }, "tombstone expiry failed"));
   return {
     service,
+    volumes,
+    reconciler,
     outbox,
     records,
     tombstones,
@@ -108,7 +135,8 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
     ofCluster: {
       countFor: (clusterId) => records.countFor(clusterId),
       async removeForCluster(clusterId) {
-        await tombstones.dropQueuedFor(clusterId);
+        // Revisions kept for queued deletes' hooks go with the queued deletes.
+        for (const id of await tombstones.dropQueuedFor(clusterId)) await revisions.removeAll(id);
         return records.removeForCluster(clusterId);
       },
     },

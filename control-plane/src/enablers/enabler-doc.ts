@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { StoredDoc } from "../store/store.js";
 
 /** Enabler status: the original enabler's three values plus ours (Deploying, Upgrading, Deleting). */
@@ -14,14 +15,16 @@ export const enablerStatuses = [
 export type EnablerStatus = (typeof enablerStatuses)[number];
 
 /** The operation a command carries out; named in 409 answers and status moves. */
-export type EnablerOperation = "deploy" | "upgrade" | "delete";
+export type EnablerOperation = "deploy" | "upgrade" | "delete" | "volumes";
 
-/** The status an operation shows while its command is out on a live session. */
-export const statusOfOperation: Readonly<Record<EnablerOperation, EnablerStatus>> = {
-  deploy: "Deploying",
-  upgrade: "Upgrading",
-  delete: "Deleting",
-};
+/**
+ * The status an operation shows while its command is out on a live session;
+ * deleting volumes leaves the enabler's status as it is.
+ */
+export function statusOfOperation(op: EnablerOperation, current: EnablerStatus): EnablerStatus {
+  if (op === "volumes") return current;
+  return op === "deploy" ? "Deploying" : op === "upgrade" ? "Upgrading" : "Deleting";
+}
 
 /**
  * The outbox entry: a command waiting for its result. It lives inside the
@@ -37,6 +40,58 @@ export interface PendingCommand {
   readonly issuedAt: string;
   /** Set while no session has taken it: the first send records the status move. */
   readonly waitingForCluster?: true;
+  /** For volumes: delete even while the release's workloads run. */
+  readonly force?: true;
+}
+
+/** How the cluster's agent last described the release (ours, from its ReleaseStatus). */
+export interface ClusterConfirmation {
+  /** When the control plane received it: the cluster's last confirmation. */
+  readonly at: string;
+  /** The revision the agent holds and repairs to; absent when it holds none for this enabler. */
+  readonly revision?: number;
+  /** healthy, progressing, degraded, unknown (not checked since the agent started), or absent. */
+  readonly health: string;
+  /** Why it is not healthy. */
+  readonly message: string;
+  /** Objects re-applied since the agent started. */
+  readonly repairs: number;
+}
+
+/** The agent's last drift repair of the release (agent clock). */
+export interface LastRepair {
+  readonly at: string;
+  /** What it repaired, e.g. "Deployment shop/web (recreated)". */
+  readonly objects: readonly string[];
+}
+
+/** The outcome of the last `DELETE /enabler/volumes/:id`. */
+export interface VolumesOutcome {
+  readonly commandId: string;
+  readonly at: string;
+  readonly ok: boolean;
+  /** Refused because the release's workloads still run (send again with force). */
+  readonly inUse?: true;
+  readonly message: string;
+  /** The claims and volumes deleted, e.g. "PersistentVolumeClaim shop/data-db-0". */
+  readonly deleted: readonly string[];
+}
+
+/** A new outbox entry: a fresh command id, issued at `now`. */
+export function newCommand(
+  operation: EnablerOperation,
+  timeoutMs: number,
+  now: Date,
+  extra: { revision?: number; force?: true } = {},
+): PendingCommand {
+  return {
+    id: randomUUID(),
+    operation,
+    ...(extra.revision !== undefined ? { revision: extra.revision } : {}),
+    timeoutMs,
+    issuedAt: now.toISOString(),
+    ...(extra.force ? { force: true as const } : {}),
+  };
 }
 
 /** A recorded status change. */
@@ -76,6 +131,8 @@ export interface RevisionSummary {
   /** sha256 of the user values (canonical JSON), hex. */
   readonly valuesDigest: string;
   readonly objectCount: number;
+  /** Helm test hooks the chart rendered, dropped at render time (never applied). */
+  readonly testHooks?: number;
   readonly createdAt: string;
 }
 
@@ -119,6 +176,12 @@ export interface EnablerDoc extends StoredDoc {
   /** The agent's latest progress on the command in flight. */
   readonly progress?: CommandProgressView;
   readonly moves: readonly StatusMove[];
+  /** The cluster's last word on the release (its agent's ReleaseStatus at a session start). */
+  readonly confirmed?: ClusterConfirmation;
+  /** The agent's last drift repair of the release. */
+  readonly lastRepair?: LastRepair;
+  /** The last volume delete's outcome. */
+  readonly volumes?: VolumesOutcome;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

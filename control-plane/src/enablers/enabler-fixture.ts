@@ -19,13 +19,16 @@ import { type EnablerDoc, enablerCollection } from "./enabler-doc.js";
 import { EnablerRecords } from "./enabler-records.js";
 import { EnablerService } from "./enabler-service.js";
 import { ReleaseBuilder, type TargetCluster } from "./release-builder.js";
+import { ReleaseReconciler } from "./release-reconciler.js";
 import {
   type RevisionDoc,
   RevisionStore,
   revisionCollectionName,
   unpackObjects,
 } from "./revision-store.js";
+import { SettleSignals } from "./settle-signals.js";
 import { type TombstoneDoc, TombstoneStore, tombstoneCollection } from "./tombstone-store.js";
+import { VolumeService } from "./volume-service.js";
 
 /** A fake agent session that records what the outbox sends. */
 export class RecordingSession implements CommandChannel {
@@ -119,32 +122,47 @@ export async function enablerFixture(store: Store, options: { maxRenderedBytes?:
     renderer: new RendererSet([chartRenderer, new RawManifestRenderer()]),
     ...(options.maxRenderedBytes ? { maxRenderedBytes: options.maxRenderedBytes } : {}),
   });
-  let service: EnablerService | undefined;
   const outbox = new CommandOutbox({
+    now,
     enablers: records,
     revisions,
     tombstones,
     sessions: { get: (id) => sessions.get(id) },
     log,
-    onSettled: (id) => service?.settled(id),
+    onSettled: (id) => signals.settled(id),
   });
   const nudges: Promise<void>[] = [];
-  service = new EnablerService({
+  const signals = new SettleSignals();
+  const directory = {
+    async find(idOrName: string) {
+      return clusters.get(idOrName) ?? [...clusters.values()].find((c) => c.name === idOrName);
+    },
+    isConnected: (id: string) => sessions.has(id),
+  };
+  const nudge = (id: string) => void nudges.push(outbox.nudge(id));
+  const reconciler = new ReleaseReconciler({ enablers: records, tombstones, nudge, now, log });
+  const volumes = new VolumeService({
+    records,
+    tombstones,
+    clusters: directory,
+    nudge,
+    signals,
+    now,
+  });
+  const service = new EnablerService({
     records,
     revisions,
     tombstones,
     builder,
-    clusters: {
-      async find(idOrName) {
-        return clusters.get(idOrName) ?? [...clusters.values()].find((c) => c.name === idOrName);
-      },
-      isConnected: (id) => sessions.has(id),
-    },
-    nudge: (id) => void nudges.push(outbox.nudge(id)),
+    clusters: directory,
+    nudge,
+    signals,
     now,
   });
   return {
     service,
+    reconciler,
+    volumes,
     outbox,
     records,
     revisions,

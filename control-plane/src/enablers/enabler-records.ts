@@ -3,12 +3,15 @@ import { type Collection, type NewDoc, updateWithRetry } from "../store/store.js
 import {
   type EnablerDoc,
   type EnablerStatus,
+  enablerStatuses,
   maxStatusMoves,
   type ObjectStatus,
   type PendingCommand,
   type RevisionSummary,
   statusOfOperation,
+  type VolumesOutcome,
 } from "./enabler-doc.js";
+import { type ReportedRelease, verdictOf } from "./release-report.js";
 
 /** A new enabler as `EnablerRecords.create` takes it; status fields are filled in. */
 export type NewEnabler = Omit<
@@ -92,10 +95,14 @@ export class EnablerRecords {
       const status =
         options.waitingReason && command.operation !== "delete"
           ? "Pending"
-          : statusOfOperation[command.operation];
+          : statusOfOperation(command.operation, doc.status);
       const reason =
         options.waitingReason ??
         (command.operation === "delete" ? "deleting" : `upgrading to revision ${command.revision}`);
+      if (command.operation === "volumes") {
+        // Deleting volumes leaves the status alone: only the outbox entry is written.
+        return { ...strip(doc), pending: command, pendingCommandId: command.id };
+      }
       return {
         ...this.#moved(doc, status, reason),
         ...options.changes,
@@ -120,7 +127,7 @@ export class EnablerRecords {
       const p = doc.pending;
       if (p?.id !== commandId || !p.waitingForCluster) return undefined;
       const { waitingForCluster: _w, ...delivered } = p;
-      const status = statusOfOperation[p.operation];
+      const status = statusOfOperation(p.operation, doc.status);
       return {
         ...this.#moved(doc, status, `${status.toLowerCase()} on the cluster`),
         pending: delivered,
@@ -142,7 +149,10 @@ export class EnablerRecords {
     );
   }
 
-  /** The agent applied the revision and everything is ready. */
+  /**
+   * The agent applied the revision and everything is ready: that is also the
+   * cluster confirming the release (healthy at this revision, held from now on).
+   */
   async applied(
     id: string,
     commandId: string,
@@ -157,7 +167,14 @@ export class EnablerRecords {
         progress: _g,
         ...rest
       } = this.#moved(doc, "Enabled", `revision ${revision} applied and ready`);
-      return { ...rest, appliedRevision: revision, objects: [...objects] };
+      const confirmed = {
+        at: rest.updatedAt,
+        revision,
+        health: "healthy",
+        message: "",
+        repairs: doc.confirmed?.repairs ?? 0,
+      };
+      return { ...rest, appliedRevision: revision, objects: [...objects], confirmed };
     });
   }
 
@@ -177,6 +194,51 @@ export class EnablerRecords {
         ...rest
       } = this.#moved(doc, "Error", reason);
       return { ...rest, ...(objects ? { objects: [...objects] } : {}) };
+    });
+  }
+
+  /**
+   * Records what the cluster reported about the enabler at a session start
+   * ({@link verdictOf}): the confirmation, the last repair, and the status
+   * move or re-apply (of the current revision, as `command`) it calls for.
+   * Resolves with the re-apply's command id when one was queued.
+   */
+  async reconciled(
+    id: string,
+    seen: ReportedRelease | undefined,
+    command: (revision: number) => PendingCommand,
+  ): Promise<string | undefined> {
+    let queued: string | undefined;
+    await updateWithRetry(this.#docs, id, (doc) => {
+      queued = undefined;
+      const v = verdictOf(doc, seen, this.#now());
+      const extra = {
+        confirmed: v.confirmed,
+        ...(v.lastRepair ? { lastRepair: v.lastRepair } : {}),
+        ...(v.appliedRevision !== undefined ? { appliedRevision: v.appliedRevision } : {}),
+      };
+      if (v.reapply) {
+        const c = command(doc.currentRevision);
+        queued = c.id;
+        return {
+          ...this.#moved(doc, statusOfOperation(c.operation, doc.status), v.reapply),
+          ...extra,
+          pending: c,
+          pendingCommandId: c.id,
+        };
+      }
+      if (v.move) return { ...this.#moved(doc, v.move.status, v.move.reason), ...extra };
+      return { ...strip(doc), ...extra };
+    });
+    return queued;
+  }
+
+  /** The agent answered a volume delete: the outcome is kept, the status is left alone. */
+  async volumesDone(id: string, outcome: VolumesOutcome): Promise<EnablerDoc | undefined> {
+    return updateWithRetry(this.#docs, id, (doc) => {
+      if (doc.pending?.id !== outcome.commandId) return undefined;
+      const { pending: _p, pendingCommandId: _c, progress: _g, _v, ...rest } = doc;
+      return { ...rest, volumes: outcome, updatedAt: this.#now().toISOString() };
     });
   }
 
@@ -225,7 +287,8 @@ export class EnablerRecords {
   /** Every enabler with a command waiting, on any cluster (the start-up sweep). */
   async queued(): Promise<EnablerDoc[]> {
     const out: EnablerDoc[] = [];
-    for (const status of ["Pending", "Deploying", "Upgrading", "Deleting"] as const) {
+    // Every status: a volume delete is in flight on an Enabled or Error enabler too.
+    for (const status of enablerStatuses) {
       out.push(...(await this.#docs.find({ status })).filter((d) => d.pending));
     }
     return out;
@@ -246,7 +309,12 @@ function strip(doc: EnablerDoc): NewDoc<EnablerDoc> {
 function assertIdle(doc: EnablerDoc): void {
   const p = doc.pending;
   if (!p) return;
-  const what = p.operation === "delete" ? "a delete" : `a ${p.operation} of revision ${p.revision}`;
+  const what =
+    p.operation === "delete"
+      ? "a delete"
+      : p.operation === "volumes"
+        ? "a volume delete"
+        : `a ${p.operation} of revision ${p.revision}`;
   throw new AppError(
     ErrorCode.Conflict,
     `enabler ${doc.name} is busy: ${what} is in flight (status ${doc.status}); try again when it is done`,

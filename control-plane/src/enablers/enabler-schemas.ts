@@ -136,6 +136,43 @@ const ObjectStatusView = z
   })
   .meta({ id: "EnablerObjectStatus" });
 
+const ClusterStateView = z
+  .object({
+    confirmedAt: z
+      .string()
+      .describe("when the cluster last confirmed the release (a session start)"),
+    revision: z.number().int().optional().describe("the revision it holds; absent: none"),
+    health: z.enum(["healthy", "progressing", "degraded", "unknown", "absent"]),
+    message: z.string(),
+    repairs: z.number().int().describe("objects re-applied since the agent started"),
+  })
+  .meta({
+    ...ours,
+    id: "EnablerClusterState",
+    description:
+      "Ours: what the cluster's agent reported about the release at its last session start",
+  });
+
+const LastRepairView = z
+  .object({
+    at: z.string().describe("agent clock"),
+    objects: z.array(z.string()).describe('e.g. "Deployment shop/web (recreated)"'),
+  })
+  .meta({ ...ours, id: "EnablerLastRepair", description: "Ours: the agent's last drift repair" });
+
+const VolumesOutcomeView = z
+  .object({
+    at: z.string(),
+    ok: z.boolean(),
+    message: z.string(),
+    deleted: z.array(z.string()),
+  })
+  .meta({
+    ...ours,
+    id: "EnablerVolumes",
+    description: "Ours: the last DELETE /enabler/volumes/:id",
+  });
+
 /** An enabler in the original list shape, plus `status`. */
 export const EnablerView = z
   .object({
@@ -164,7 +201,7 @@ export const EnablerDetailView = EnablerView.extend({
   appliedRevision: z.number().int().optional(),
   operation: z
     .object({
-      name: z.enum(["deploy", "upgrade", "delete"]),
+      name: z.enum(["deploy", "upgrade", "delete", "volumes"]),
       revision: z.number().int().optional(),
       since: z.string(),
     })
@@ -177,6 +214,11 @@ export const EnablerDetailView = EnablerView.extend({
       version: z.string().optional(),
       valuesDigest: z.string(),
       objectCount: z.number().int(),
+      testHooks: z
+        .number()
+        .int()
+        .optional()
+        .meta({ ...ours, description: "Helm test hooks dropped at render time (never applied)" }),
       createdAt: z.string(),
     }),
   ),
@@ -189,7 +231,43 @@ export const EnablerDetailView = EnablerView.extend({
   placement: PlacementDecisionView.optional().describe(
     "with auto: each candidate's maxReplicas, score and rank, or why it was rejected",
   ),
+  clusterState: ClusterStateView.optional(),
+  lastRepair: LastRepairView.optional(),
+  volumes: VolumesOutcomeView.optional(),
 }).meta({ id: "EnablerDetail", ...ours });
+
+/** `GET /enabler/:id` on an enabler deleted in the last 7 days: its tombstone (ours). */
+export const DeletedEnablerView = z
+  .object({
+    uid: z.string(),
+    _id: z.string(),
+    name: z.string(),
+    cluster: z.string(),
+    clusterName: z.string().optional(),
+    namespace: z.string(),
+    status: z.literal("Deleted"),
+    statusReason: z.string(),
+    deletedAt: z.string(),
+    expiresAt: z
+      .string()
+      .describe("the tombstone goes then; DELETE /enabler/volumes/:id works until"),
+    deleteQueued: z
+      .boolean()
+      .describe("a delete of its objects still waits for the cluster (a forced delete)"),
+    volumes: VolumesOutcomeView.optional(),
+  })
+  .meta({ id: "DeletedEnabler", ...ours });
+
+/** The tombstone view. */
+export type DeletedEnablerView = z.output<typeof DeletedEnablerView>;
+
+/** `DELETE /enabler/volumes/:id` answer: the original `{code, message}` plus what was deleted. */
+export const DeletedVolumes = CodeMessage.extend({
+  deleted: z.array(z.string()).meta({
+    ...ours,
+    description: 'e.g. "PersistentVolumeClaim shop/data-db-0", "PersistentVolume pv-1"',
+  }),
+}).meta({ id: "DeletedVolumes" });
 
 /** A list item. */
 export type EnablerView = z.output<typeof EnablerView>;

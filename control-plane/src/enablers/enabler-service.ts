@@ -3,15 +3,16 @@ import { gunzipSync } from "node:zlib";
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import { stringify } from "yaml";
 import type { PendingCommand, RevisionSummary } from "./enabler-doc.js";
-import { releaseKeyOf } from "./enabler-doc.js";
+import { newCommand, releaseKeyOf } from "./enabler-doc.js";
 import type { EnablerRecords, UpgradeChanges } from "./enabler-records.js";
 import type {
   CreateEnablerInput,
+  DeletedEnablerView,
   EnablerDetailView,
   EnablerView,
   UpgradeEnablerInput,
 } from "./enabler-schemas.js";
-import { toEnablerDetail, toEnablerView } from "./enabler-views.js";
+import { toDeletedView, toEnablerDetail, toEnablerView } from "./enabler-views.js";
 import { parseGoDuration } from "./go-duration.js";
 import type {
   BuiltRelease,
@@ -20,6 +21,7 @@ import type {
   TargetCluster,
 } from "./release-builder.js";
 import type { RevisionStore } from "./revision-store.js";
+import { nextOrTimeout, SettleSignals, type SettleSubscription } from "./settle-signals.js";
 import type { TombstoneStore } from "./tombstone-store.js";
 
 /** Clusters as the enablers see them (the cluster records implement it). */
@@ -78,6 +80,8 @@ export interface EnablerServiceDeps {
   readonly clusters: ClusterDirectory;
   readonly chooser?: ClusterChooser;
   readonly nudge: OutboxNudge;
+  /** Wakes waiting DELETEs; shared with the volume service. */
+  readonly signals?: SettleSignals;
   readonly now: () => Date;
 }
 
@@ -103,10 +107,11 @@ export interface DeleteOutcome {
  */
 export class EnablerService {
   readonly #d: EnablerServiceDeps;
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #signals: SettleSignals;
 
   constructor(deps: EnablerServiceDeps) {
     this.#d = deps;
+    this.#signals = deps.signals ?? new SettleSignals();
   }
 
   /** `POST /enabler`. */
@@ -242,11 +247,14 @@ export class EnablerService {
   async delete(id: string, options: DeleteEnablerOptions): Promise<DeleteOutcome> {
     const doc = await this.#require(id);
     if (options.force) {
+      // The revision the cluster holds stays stored until the agent answers: its delete hooks.
+      const held = doc.appliedRevision ?? doc.currentRevision;
       const command =
-        doc.pending?.operation === "delete" ? doc.pending : this.#command("delete", doc.timeoutMs);
+        doc.pending?.operation === "delete"
+          ? { ...doc.pending, revision: held }
+          : this.#command("delete", doc.timeoutMs, held);
       await this.#d.tombstones.bury(doc, command);
       await this.#d.records.remove(id);
-      await this.#d.revisions.removeAll(id);
       this.#d.nudge(doc.cluster);
       return {
         done: true,
@@ -257,7 +265,7 @@ export class EnablerService {
       id: doc.cluster,
       name: doc.cluster,
     };
-    const settled = this.#settled(id);
+    const settled = this.#signals.subscribe(id);
     try {
       await this.#d.records.start(id, this.#command("delete", doc.timeoutMs), {
         waitingReason: this.#waitingReason(cluster),
@@ -271,7 +279,7 @@ export class EnablerService {
 
   /** Called by the delivery side when an enabler's command has ended. */
   settled(enablerId: string): void {
-    for (const wake of this.#waiters.get(enablerId) ?? []) wake();
+    this.#signals.settled(enablerId);
   }
 
   /** `GET /enabler`. */
@@ -288,17 +296,26 @@ export class EnablerService {
     );
   }
 
-  /** `GET /enabler/:id`. */
+  /** `GET /enabler/:id` of a live enabler. */
   async get(id: string): Promise<EnablerDetailView> {
     const doc = await this.#require(id);
     const cluster = await this.#d.clusters.find(doc.cluster);
     return toEnablerDetail(doc, cluster?.name);
   }
 
+  /** `GET /enabler/:id`: a live enabler, or the tombstone of one deleted in the last 7 days. */
+  async getAny(id: string): Promise<EnablerDetailView | DeletedEnablerView> {
+    if (await this.#d.records.get(id)) return this.get(id);
+    const grave = await this.#d.tombstones.get(id);
+    if (!grave) throw new AppError(ErrorCode.NotFound, `enabler ${id} not found`);
+    const cluster = await this.#d.clusters.find(grave.cluster);
+    return toDeletedView(grave, cluster?.name);
+  }
+
   async #awaitDelete(
     id: string,
     name: string,
-    settled: { next(): Promise<void> },
+    settled: SettleSubscription,
     waitMs: number,
   ): Promise<DeleteOutcome> {
     const deadline = Date.now() + waitMs;
@@ -310,42 +327,8 @@ export class EnablerService {
       }
       const left = deadline - Date.now();
       if (left <= 0) return { done: false, message: `enabler ${name} is being deleted` };
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        settled.next(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, left);
-        }),
-      ]);
-      clearTimeout(timer);
+      await nextOrTimeout(settled, left);
     }
-  }
-
-  /** Subscribes before the write, so a fast agent's answer is not missed. */
-  #settled(id: string): { next(): Promise<void>; cancel(): void } {
-    let wake: () => void = () => undefined;
-    let signal = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    const listener = () => {
-      wake();
-      signal = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    };
-    let set = this.#waiters.get(id);
-    if (!set) {
-      set = new Set();
-      this.#waiters.set(id, set);
-    }
-    set.add(listener);
-    return {
-      next: () => signal,
-      cancel: () => {
-        set.delete(listener);
-        if (set.size === 0) this.#waiters.delete(id);
-      },
-    };
   }
 
   #choose(id: string, input: CreateEnablerInput, policy: string | undefined) {
@@ -385,6 +368,7 @@ export class EnablerService {
     return {
       packed: { gz, renderedBytes, objectCount: prev.objectCount },
       valuesDigest: prev.valuesDigest,
+      ...(prev.testHooks ? { testHooks: prev.testHooks } : {}),
     };
   }
 
@@ -400,6 +384,7 @@ export class EnablerService {
       ...(built.version ? { version: built.version } : {}),
       valuesDigest: built.valuesDigest,
       objectCount: built.packed.objectCount,
+      ...(built.testHooks ? { testHooks: built.testHooks } : {}),
       createdAt,
     };
     await this.#d.revisions.write({
@@ -416,13 +401,12 @@ export class EnablerService {
     timeoutMs: number,
     revision?: number,
   ): PendingCommand {
-    return {
-      id: randomUUID(),
+    return newCommand(
       operation,
-      ...(revision !== undefined ? { revision } : {}),
       timeoutMs,
-      issuedAt: this.#d.now().toISOString(),
-    };
+      this.#d.now(),
+      revision !== undefined ? { revision } : {},
+    );
   }
 
   #waitingReason(cluster: TargetCluster): string | undefined {

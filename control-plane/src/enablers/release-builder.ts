@@ -44,6 +44,8 @@ export interface BuiltRelease {
   /** The pinned chart version. */
   readonly version?: string;
   readonly valuesDigest: string;
+  /** Helm test hooks the render dropped. */
+  readonly testHooks?: number;
 }
 
 /** What {@link ReleaseBuilder} is built from. */
@@ -73,18 +75,22 @@ export class ReleaseBuilder {
     target: { cluster: TargetCluster; name: string; namespace: string },
   ): Promise<BuiltRelease> {
     if (source.type === "manifests") {
-      const objects = await this.#render(
+      const { objects, testHooks } = await this.#render(
         { type: "manifests", yaml: source.yaml },
         target,
         undefined,
         "manifests",
       );
-      return { packed: this.#pack(objects, "manifests"), valuesDigest: digestOf({}) };
+      return {
+        packed: this.#pack(objects, "manifests"),
+        valuesDigest: digestOf({}),
+        ...(testHooks > 0 ? { testHooks } : {}),
+      };
     }
     const chart = await this.#fetch(source.ref, source.versionSpec);
     checkKubeVersion(chart, target.cluster);
     effectiveValues(chart, source.values, chart.digest);
-    const objects = await this.#render(
+    const { objects, testHooks } = await this.#render(
       { type: "chart", archivePath: chart.archivePath, values: source.values },
       target,
       target.cluster.kubernetesVersion,
@@ -95,6 +101,7 @@ export class ReleaseBuilder {
       chart: source.ref,
       version: chart.version,
       valuesDigest: digestOf(source.values),
+      ...(testHooks > 0 ? { testHooks } : {}),
     };
   }
 
@@ -115,7 +122,7 @@ export class ReleaseBuilder {
     target: { name: string; namespace: string },
     kubeVersion: string | undefined,
     field: string,
-  ): Promise<KubeObject[]> {
+  ): Promise<{ objects: KubeObject[]; testHooks: number }> {
     let rendered: RenderedObject[];
     try {
       rendered = await this.#d.renderer.render({
@@ -129,13 +136,15 @@ export class ReleaseBuilder {
       if (e.code !== ErrorCode.InvalidArgument || e.fields.length > 0) throw err;
       throw new AppError(e.code, e.message, { fields: [{ field, reason: e.message }], cause: err });
     }
+    // Test hooks are never applied; the revision counts them.
     const objects = rendered.filter((r) => !r.hooks.includes("test")).map((r) => r.object);
+    const testHooks = rendered.length - objects.length;
     if (objects.length === 0) {
       throw new AppError(ErrorCode.InvalidArgument, `${field}: renders no Kubernetes objects`, {
         fields: [{ field, reason: "renders no Kubernetes objects" }],
       });
     }
-    return objects;
+    return { objects, testHooks };
   }
 
   #pack(objects: KubeObject[], field: string): PackedObjects {

@@ -1,5 +1,6 @@
-import type { Collection, StoredDoc } from "../store/store.js";
-import type { PendingCommand } from "./enabler-doc.js";
+import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { type Collection, type StoredDoc, updateWithRetry } from "../store/store.js";
+import type { PendingCommand, VolumesOutcome } from "./enabler-doc.js";
 
 /**
  * What is left of a deleted enabler: its name, cluster and namespace for
@@ -12,9 +13,14 @@ export interface TombstoneDoc extends StoredDoc {
   readonly namespace: string;
   readonly deletedAt: string;
   readonly expiresAt: string;
-  /** A forced delete's command, until the agent has answered it. */
+  /**
+   * A queued delete (forced, or of a release the cluster still held) or a
+   * volume delete, until the agent has answered it.
+   */
   readonly pending?: PendingCommand;
   readonly pendingCommandId?: string;
+  /** The last volume delete's outcome. */
+  readonly volumes?: VolumesOutcome;
 }
 
 /** The tombstones collection. */
@@ -59,6 +65,60 @@ export class TombstoneStore {
     await this.#docs.insert(doc);
   }
 
+  /**
+   * Queues a delete for a release a cluster still holds although no enabler
+   * record has it (forced away, or its tombstone expired). Keeps an existing
+   * tombstone's dates; makes one when there is none. Resolves false, and
+   * queues nothing, when a command is already queued on the tombstone or the
+   * id belongs to another cluster (a cluster acts only on its own releases).
+   */
+  async requeueDelete(
+    release: { _id: string; name: string; cluster: string; namespace: string },
+    command: PendingCommand,
+  ): Promise<boolean> {
+    const existing = await this.#docs.get(release._id);
+    if (!existing) {
+      await this.bury(release, command);
+      return true;
+    }
+    if (existing.cluster !== release.cluster || existing.pending) return false;
+    const updated = await updateWithRetry(this.#docs, release._id, (doc) => {
+      if (doc.pending || doc.cluster !== release.cluster) return undefined;
+      const { _v, ...rest } = doc;
+      return { ...rest, pending: command, pendingCommandId: command.id };
+    });
+    return updated?.pendingCommandId === command.id;
+  }
+
+  /**
+   * Queues a volume delete on a tombstone: refused with 409 while a command
+   * (the release's delete, or another volume delete) is still queued.
+   */
+  async startVolumes(enablerId: string, command: PendingCommand): Promise<TombstoneDoc> {
+    const updated = await updateWithRetry(this.#docs, enablerId, (doc) => {
+      if (doc.pending) {
+        const what = doc.pending.operation === "volumes" ? "a volume delete" : "its delete";
+        throw new AppError(
+          ErrorCode.Conflict,
+          `enabler ${doc.name} is busy: ${what} is still queued for its cluster; try again when it is done`,
+        );
+      }
+      const { _v, ...rest } = doc;
+      return { ...rest, pending: command, pendingCommandId: command.id };
+    });
+    if (!updated) throw new AppError(ErrorCode.NotFound, `enabler ${enablerId} not found`);
+    return updated;
+  }
+
+  /** The agent answered a volume delete on a tombstone: the outcome is kept. */
+  async volumesDone(enablerId: string, outcome: VolumesOutcome): Promise<void> {
+    await updateWithRetry(this.#docs, enablerId, (doc) => {
+      if (doc.pending?.id !== outcome.commandId) return undefined;
+      const { pending: _p, pendingCommandId: _c, _v, ...rest } = doc;
+      return { ...rest, volumes: outcome };
+    });
+  }
+
   /** A tombstone by enabler id, unless expired. */
   async get(enablerId: string): Promise<TombstoneDoc | undefined> {
     const doc = await this.#docs.get(enablerId);
@@ -84,11 +144,11 @@ export class TombstoneStore {
     await this.#docs.update(enablerId, expectedVersion, rest);
   }
 
-  /** The cluster is gone: its queued deletes go too (the records stay). */
-  async dropQueuedFor(clusterId: string): Promise<number> {
+  /** The cluster is gone: its queued commands go too (the records stay); resolves with their ids. */
+  async dropQueuedFor(clusterId: string): Promise<string[]> {
     const queued = await this.queuedFor(clusterId);
     for (const t of queued) await this.delivered(t._id, t._v);
-    return queued.length;
+    return queued.map((t) => t._id);
   }
 
   /** Removes expired tombstones; resolves with how many. */

@@ -7,10 +7,11 @@ import type { KubeObject } from "./release-labels.js";
 import { applyInput, configMap, quietLog, virtualClock } from "./testing/engine-kit.js";
 
 /**
- * An in-memory API server for the CRD path (the simulator serves no CRDs):
- * a CRD becomes Established after a few reads, and its kind is discoverable
- * only once established and the client's discovery cache is dropped, as on a
- * real cluster.
+ * An in-memory API server for the CRD path: a CRD becomes Established after
+ * a few reads, and its kind is discoverable only once established and the
+ * client's discovery cache is dropped, as on a real cluster. It serves no
+ * watch (every watch fails at once), so the waiter must fall back to
+ * listing again.
  */
 class CrdCluster implements EngineClient {
   readonly calls: string[] = [];
@@ -43,6 +44,21 @@ class CrdCluster implements EngineClient {
   async listSelected(): Promise<KubeObject[]> {
     return [];
   }
+  async listAt(q: { apiVersion: string; kind: string }) {
+    this.calls.push(`list ${q.kind}`);
+    const items: KubeObject[] = [];
+    for (const o of this.objects.values()) {
+      if (o.kind !== q.kind) continue;
+      const read = await this.get({ ...o.metadata, apiVersion: o.apiVersion, kind: o.kind });
+      if (read) items.push(read);
+    }
+    return { items, resourceVersion: String(this.reads) };
+  }
+  async watch(_q: unknown, _rv: string, _onEvent: unknown, onEnd: (err?: Error) => void) {
+    this.calls.push("watch (refused)");
+    onEnd(new Error("watch is not served here"));
+    return () => {};
+  }
   async createRaw(obj: KubeObject): Promise<KubeObject> {
     this.objects.set(
       this.#key({ ...obj.metadata, apiVersion: obj.apiVersion, kind: obj.kind }),
@@ -74,6 +90,8 @@ class CrdCluster implements EngineClient {
   }
 }
 
+const writeOrDiscovery = (call: string) => !/^(list|watch) /.test(call);
+
 const crd: KubeObject = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
@@ -95,13 +113,17 @@ test("CRDs go first and are established before anything else is applied; their k
     progressEveryMs: 0,
   });
   const out = await engine.apply(applyInput([widget, configMap("a"), crd]), () => {});
-  t.deepEqual(cluster.calls, [
+  t.deepEqual(cluster.calls.filter(writeOrDiscovery), [
     "apply CustomResourceDefinition/widgets.example.com",
     "forget discovery",
     "apply ConfigMap/a",
     "apply Widget/w1",
   ]);
   t.true(cluster.reads >= 3, "the CRD was read until Established");
+  t.true(
+    cluster.calls.filter((c) => c === "list CustomResourceDefinition").length >= 3,
+    `each refused watch was followed by a fresh list: ${cluster.calls.join("; ")}`,
+  );
   t.true(out.objects.every((o) => o.ready));
   t.is(
     out.objects.find((o) => o.kind === "CustomResourceDefinition")?.namespace,
@@ -131,7 +153,9 @@ test("a CRD that never becomes established fails the apply before the rest, nami
     failure?.message ?? "",
     /^not established within 20s: CustomResourceDefinition widgets\.example\.com \(not established yet\)/,
   );
-  t.deepEqual(cluster.calls, ["apply CustomResourceDefinition/widgets.example.com"]);
+  t.deepEqual(cluster.calls.filter(writeOrDiscovery), [
+    "apply CustomResourceDefinition/widgets.example.com",
+  ]);
 });
 
 test("a custom resource whose kind is not served is refused, naming it", async (t) => {

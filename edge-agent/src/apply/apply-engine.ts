@@ -7,7 +7,8 @@ import {
 import { deleteOrder, installOrder, isCrd } from "./apply-order.js";
 import { CommandFailure, superseded } from "./command-failure.js";
 import type { ApplyInput, DeleteInput } from "./command-input.js";
-import { type ApplyClient, applyObject, describeRef } from "./object-apply.js";
+import { mapLimit } from "./map-limit.js";
+import { type ApplyClient, applyOver, describeRef } from "./object-apply.js";
 import { KubeApiError, type ObjectRef, type ResourceInfo, refOf } from "./object-client.js";
 import { formatMs, status, summary } from "./object-status.js";
 import {
@@ -19,8 +20,16 @@ import {
 } from "./readiness-waiter.js";
 import { ReleaseBook, type ReleaseRecord } from "./release-book.js";
 import { deleteRelease } from "./release-delete.js";
-import { type KubeObject, type ReleaseIdentity, withReleaseLabels } from "./release-labels.js";
+import {
+  type KubeObject,
+  type ReleaseIdentity,
+  releaseSelector,
+  withReleaseLabels,
+} from "./release-labels.js";
 import { newestRevision, objectKey, type ScanClient, scanRelease } from "./release-scan.js";
+
+// Reads in flight at once while the engine checks what a phase's objects overwrite.
+const readsAtOnce = 8;
 
 /** Everything the engine asks of the Kubernetes API; {@link ObjectClient} is the real one. */
 export interface EngineClient extends ApplyClient, ReadinessReader, ScanClient {
@@ -66,7 +75,9 @@ export class ApplyEngine {
     this.#c = options.client;
     this.#log = options.log;
     this.#clock = options.clock ?? systemClock;
-    this.#waiter = new ReadinessWaiter(options.client, this.#clock, options.progressEveryMs);
+    this.#waiter = new ReadinessWaiter(options.client, this.#clock, {
+      progressEveryMs: options.progressEveryMs,
+    });
     this.#book = options.book ?? new ReleaseBook();
   }
 
@@ -117,7 +128,11 @@ export class ApplyEngine {
       if (crds.length > 0) {
         applied.push(...(await this.#applyAll(crds, input, statuses)));
         progress(`waiting for ${crds.length} CustomResourceDefinitions to be established`, []);
-        const wait = await this.#waiter.wait(applied, deadline, undefined, signal);
+        const wait = await this.#waiter.wait(applied, {
+          deadline,
+          selector: releaseSelector(input),
+          signal,
+        });
         if (wait.aborted) throw superseded("while CRDs were being established");
         this.#checkWait(wait.states, input.timeoutMs, statuses, "established");
         this.#c.forgetDiscovery();
@@ -155,16 +170,16 @@ export class ApplyEngine {
       kinds: [...kinds.values()],
       deleted: false,
     });
-    const wait = await this.#waiter.wait(
-      applied,
+    const wait = await this.#waiter.wait(applied, {
       deadline,
-      (notReady) =>
+      selector: releaseSelector(input),
+      progress: (notReady) =>
         progress(
           `waiting for ${notReady.length} of ${applied.length} objects: ${summary(notReady, 900)}`,
           this.#waitStatuses(notReady, statuses),
         ),
       signal,
-    );
+    });
     if (wait.aborted) {
       for (const s of wait.states) {
         const action =
@@ -200,11 +215,19 @@ export class ApplyEngine {
   }
 
   async #ensureNamespace(name: string): Promise<void> {
-    if (await this.#c.get({ apiVersion: "v1", kind: "Namespace", name })) return;
+    const ns = { apiVersion: "v1", kind: "Namespace", name };
+    // Create first: one request whether it is new (201) or already there (409), not a read and then a write.
     try {
       await this.#c.createRaw({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 409) return;
+      // Allowed to read it but not to create it (a narrower role): fine if it is there.
+      if (
+        err instanceof KubeApiError &&
+        err.code === 403 &&
+        (await this.#c.get(ns).catch(() => undefined))
+      )
+        return;
       throw new CommandFailure(
         FailureKind.FAILURE_KIND_API,
         `namespace ${name}: ${(err as Error).message}`,
@@ -218,7 +241,7 @@ export class ApplyEngine {
     input: ApplyInput,
     statuses: Map<string, ObjectStatus>,
   ): Promise<ObjectRef[]> {
-    const refs: ObjectRef[] = [];
+    const placed: KubeObject[] = [];
     for (const raw of objects) {
       const info = await this.#c.resourceInfo(raw.apiVersion, raw.kind).catch((err: unknown) => {
         throw new CommandFailure(
@@ -233,21 +256,43 @@ export class ApplyEngine {
           `${raw.kind} ${raw.metadata.name}: ${raw.apiVersion} ${raw.kind} is not served by this cluster`,
         );
       const { namespace: ns, ...meta } = raw.metadata;
-      const placed: KubeObject = {
-        ...raw,
-        metadata: info.namespaced ? { ...meta, namespace: ns ?? input.namespace } : meta,
-      };
-      const obj = withReleaseLabels(placed, input, input.revision);
-      const ref = refOf(obj);
-      const key = objectKey(ref);
-      if (statuses.has(key))
+      placed.push(
+        withReleaseLabels(
+          {
+            ...raw,
+            metadata: info.namespaced ? { ...meta, namespace: ns ?? input.namespace } : meta,
+          },
+          input,
+          input.revision,
+        ),
+      );
+    }
+    const seen = new Set(statuses.keys());
+    for (const obj of placed) {
+      const key = objectKey(refOf(obj));
+      if (seen.has(key))
         throw new CommandFailure(
           FailureKind.FAILURE_KIND_INVALID,
-          `${describeRef(ref)} appears twice`,
+          `${describeRef(refOf(obj))} appears twice`,
         );
+      seen.add(key);
+    }
+    // Every apply needs what is there now, and those reads do not depend on each other: read them
+    // a few at a time up front, then write in order (one round trip per object instead of two).
+    const lives = await mapLimit(placed, readsAtOnce, (obj) => this.#c.get(refOf(obj)));
+    const refs: ObjectRef[] = [];
+    for (const [i, obj] of placed.entries()) {
+      const ref = refOf(obj);
       try {
-        const action = await applyObject(this.#c, obj, input, input.forceConflicts);
-        statuses.set(key, status(ref, action, false, "applied, readiness not checked yet"));
+        const action = await applyOver(this.#c, obj, {
+          id: input,
+          force: input.forceConflicts,
+          live: lives[i],
+        });
+        statuses.set(
+          objectKey(ref),
+          status(ref, action, false, "applied, readiness not checked yet"),
+        );
       } catch (err) {
         if (err instanceof CommandFailure)
           throw err.withObjects([

@@ -64,8 +64,25 @@ export async function applyObject(
   id: ReleaseIdentity & { readonly revision: number },
   force: boolean,
 ): Promise<ObjectAction> {
+  return applyOver(client, obj, { id, force, live: await client.get(refOf(obj)) });
+}
+
+/** What {@link applyOver} needs besides the object. */
+export interface ApplyOverOptions {
+  readonly id: ReleaseIdentity & { readonly revision: number };
+  readonly force: boolean;
+  /** The object as it is in the cluster now (undefined: not there), read just before. */
+  readonly live: KubeObject | undefined;
+}
+
+/** {@link applyObject} with the live object already read (the engine reads a phase's objects at once). */
+export async function applyOver(
+  client: Pick<ApplyClient, "apply">,
+  obj: KubeObject,
+  options: ApplyOverOptions,
+): Promise<ObjectAction> {
+  const { id, force, live } = options;
   const ref = refOf(obj);
-  const live = await client.get(ref);
   const liveRevision = Number(live?.metadata.annotations?.[releaseKeys.revision] ?? 0);
   if (live && ownerEnablerId(live.metadata) === id.enablerId && liveRevision > id.revision)
     throw new CommandFailure(

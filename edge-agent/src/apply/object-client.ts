@@ -6,8 +6,11 @@ import {
   PatchStrategy,
   type RequestContext,
   type ResponseContext,
+  Watch,
 } from "@kubernetes/client-node";
+import type { KindQuery, VersionedList, WatchEventType } from "./kind-watch.js";
 import { fieldManager, type KubeObject } from "./release-labels.js";
+import { SharedAgents } from "./shared-agent.js";
 
 /** Where an object lives: enough to read, apply or delete it. */
 export interface ObjectRef {
@@ -73,9 +76,16 @@ const describe = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` 
  * included; server-side apply would then silently not apply them.
  */
 export class ObjectClient extends KubernetesObjectApi {
-  /** Builds a client for the cluster `kc` points at; every request gives up after `requestTimeoutMs`. */
+  #watcher: Watch | undefined;
+  readonly #agents = new SharedAgents();
+
+  /**
+   * Builds a client for the cluster `kc` points at; every request gives up
+   * after `requestTimeoutMs`, and requests share kept-alive connections.
+   */
   static forConfig(kc: KubeConfig, requestTimeoutMs = 30_000): ObjectClient {
     const client = kc.makeApiClient(ObjectClient);
+    client.#watcher = new Watch(kc);
     // A hung API server must not hang a command past its own deadline: bound each request.
     // The request pipeline wants its own Observable (anything with toPromise), as the client's wrapper makes.
     const settled = <T>(value: T) => {
@@ -85,6 +95,8 @@ export class ObjectClient extends KubernetesObjectApi {
     const timeout = {
       pre: (ctx: RequestContext) => {
         if (!ctx.getSignal()) ctx.setSignal(AbortSignal.timeout(requestTimeoutMs));
+        const agent = ctx.getAgent();
+        if (agent) ctx.setAgent(client.#agents.for(agent));
         return settled(ctx);
       },
       post: (response: ResponseContext) => settled(response),
@@ -167,8 +179,16 @@ export class ObjectClient extends KubernetesObjectApi {
     selector: string,
     namespace?: string,
   ): Promise<KubeObject[]> {
+    return (await this.listAt({ apiVersion, kind, selector, namespace })).items;
+  }
+
+  /** Lists like {@link listSelected}, with the resourceVersion to watch from. */
+  async listAt(query: KindQuery): Promise<VersionedList> {
+    const { apiVersion, kind, selector, namespace } = query;
     const items: KubeObject[] = [];
     let token: string | undefined;
+    // The pages of one list share the first page's snapshot: its version is the list's.
+    let resourceVersion: string | undefined;
     do {
       try {
         const page = (await this.list(
@@ -182,14 +202,49 @@ export class ObjectClient extends KubernetesObjectApi {
           selector,
           500,
           token,
-        )) as unknown as { items: KubeObject[]; metadata?: { continue?: string } };
+        )) as unknown as {
+          items: KubeObject[];
+          metadata?: { continue?: string; resourceVersion?: string };
+        };
         items.push(...page.items.map((o) => ({ ...o, apiVersion, kind })));
+        resourceVersion ??= page.metadata?.resourceVersion;
         token = page.metadata?.continue || undefined;
       } catch (err) {
         throw toKubeError(err, `list ${kind}`);
       }
     } while (token);
-    return items;
+    return { items, resourceVersion: resourceVersion ?? "" };
+  }
+
+  /** Watches one kind by label selector from `resourceVersion` (see WatchReader). */
+  async watch(
+    query: KindQuery,
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    onEnd: (err?: Error) => void,
+  ): Promise<() => void> {
+    if (!this.#watcher) throw new Error("watch: this client was not built by forConfig");
+    const path = await this.specUriPath(
+      {
+        apiVersion: query.apiVersion,
+        kind: query.kind,
+        metadata: query.namespace ? { namespace: query.namespace } : {},
+      },
+      "list",
+    );
+    const controller = await this.#watcher.watch(
+      path,
+      {
+        labelSelector: query.selector,
+        resourceVersion,
+        allowWatchBookmarks: true,
+        // The server ends it after this; the waiter then lists and watches again.
+        timeoutSeconds: 300,
+      },
+      (type: string, object: KubeObject) => onEvent(type as WatchEventType, object),
+      (err: unknown) => onEnd(err ? (err as Error) : undefined),
+    );
+    return () => controller.abort();
   }
 
   /** Server-side apply as field manager `smart-orchestrator`; the object is sent exactly as given. */

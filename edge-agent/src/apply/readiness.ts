@@ -131,6 +131,19 @@ function pvc(o: KubeObject, bindingMode: string | undefined): Readiness {
   return waiting(`claim is ${String(phase ?? "Pending")}`);
 }
 
+/**
+ * The kinds whose readiness can change after they are applied (those
+ * {@link readinessOf} judges); any other kind is ready once applied.
+ */
+export const changingKinds: ReadonlySet<string> = new Set([
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CustomResourceDefinition",
+  "PersistentVolumeClaim",
+]);
+
 /** What readiness of some kinds needs besides the object itself. */
 export interface ReadinessContext {
   /** volumeBindingMode of a PVC's StorageClass. */

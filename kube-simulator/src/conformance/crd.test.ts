@@ -101,6 +101,16 @@ kubectlTest(
       "api-resources",
     );
     t.regex(resources, /^crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab$/m);
+    // The CRD's schema reaches /openapi/v2 too (kubectl reads it in protobuf).
+    const explained = ok(
+      t,
+      await c.kubectl(["explain", "crontab.spec.cronSpec", "--output", "plaintext-openapiv2"]),
+      "explain v2",
+    );
+    t.regex(
+      explained,
+      /^KIND:\s+CronTab\nVERSION:\s+stable\.example\.com\/v1\n\nFIELD:\s+cronSpec <string>/,
+    );
   },
 );
 

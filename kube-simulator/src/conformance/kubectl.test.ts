@@ -272,3 +272,24 @@ kubectlTest("a misspelled field is refused as the API server refuses it", async 
   const none = await c.kubectl(["get", "deploy", "web", "-n", "typo"]);
   t.regex(none.stderr, /NotFound|not found/);
 });
+
+kubectlTest("explain --output plaintext-openapiv2 reads the protobuf /openapi/v2", async (t) => {
+  const out = ok(
+    t,
+    await c.kubectl(["explain", "deployment.spec.replicas", "--output", "plaintext-openapiv2"]),
+    "explain",
+  );
+  t.regex(out, /^KIND:\s+Deployment\nVERSION:\s+apps\/v1\n\nFIELD:\s+replicas <integer>/);
+  const containers = ok(
+    t,
+    await c.kubectl([
+      "explain",
+      "deployment.spec.template.spec.containers",
+      "--output",
+      "plaintext-openapiv2",
+    ]),
+    "explain containers",
+  );
+  t.regex(containers, /RESOURCE:\s+containers <\[\]Object>/);
+  t.regex(containers, /^ {3}image\t<string>$/m);
+});

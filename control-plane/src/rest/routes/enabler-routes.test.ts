@@ -65,6 +65,22 @@ test("the original body, with PlacementPolicy and a cluster name, is stored Pend
   t.is(forced.status, 200);
   t.is(forced.body.code, 200);
   t.deepEqual((await p.api("GET", "/enabler")).body, []);
+
+  // The tombstone answers GET, and the volume delete names the missing cluster.
+  const grave = await p.api("GET", `/enabler/${res.body.uid}`);
+  t.like(grave.body, { status: "Deleted", name: "web", deleteQueued: true, clusterName: "edge-1" });
+  t.regex(grave.body.statusReason, /kept until .* for DELETE \/enabler\/volumes\//);
+  const volumes = await p.api("DELETE", `/enabler/volumes/${res.body.uid}`, {
+    headers: { Force: "TRUE" },
+  });
+  t.is(volumes.status, 409);
+  t.regex(volumes.body.message, /cluster edge-1 is not connected; nothing was queued/);
+  const bad = await p.api("DELETE", `/enabler/volumes/${res.body.uid}`, {
+    headers: { Force: "maybe" },
+  });
+  t.is(bad.status, 400);
+  t.regex(bad.body.message, /header Force/);
+  t.is((await p.api("DELETE", "/enabler/volumes/nope")).status, 404);
 });
 
 test("bad bodies get 400 or 404 naming the field, and store nothing", async (t) => {
@@ -113,6 +129,12 @@ test("the OpenAPI document marks our additions", async (t) => {
       (x: { name: string }) => x.name === "Timeout",
     ),
   );
+  t.truthy(doc.paths["/enabler/volumes/{id}"].delete);
+  const detail = doc.components.schemas.EnablerDetail;
+  t.true(doc.components.schemas.EnablerClusterState["x-ours"]);
+  t.truthy(detail.properties.clusterState);
+  t.truthy(detail.properties.lastRepair);
+  t.true(doc.components.schemas.DeletedEnabler["x-ours"]);
 });
 
 test("deleting a cluster with Force drops its enablers and the commands queued for it", async (t) => {

@@ -62,6 +62,8 @@ export async function startEngineKit(
     servedKinds: () => client.servedKinds(),
     get: (r) => client.get(r),
     listSelected: (v, k, s, n) => client.listSelected(v, k, s, n),
+    listAt: (q) => client.listAt(q),
+    watch: (q, rv, onEvent, onEnd) => client.watch(q, rv, onEvent, onEnd),
     createRaw: (o) => client.createRaw(o),
     apply: (o, force) => {
       applied.push(`${o.kind}/${o.metadata.name}`);
