@@ -34,7 +34,7 @@ import { swaggerDocument } from "./openapi-v2.js";
 import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
-import { type ResourceType, typeOfKind } from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -443,9 +443,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fields = parseFieldSelector(query.get("fieldSelector"), type);
       return (o: KubeObject) => labels(o) && fields(o);
     };
+    // A custom resource is stored once for all its versions: answers show the version asked for.
+    const atVersion = (reply: Reply): Reply => {
+      const body = reply.body;
+      if (!type.schema || !isObject(body) || body.kind !== type.kind) return reply;
+      return { ...reply, body: { ...body, apiVersion: apiVersionOf(type) } };
+    };
     switch (verb) {
       case "get":
-        return tabled(getObject(ctx, request));
+        return tabled(atVersion(getObject(ctx, request)));
       case "list":
         return tabled(listObjects(ctx, request, selector()));
       case "watch": {
@@ -482,13 +488,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return undefined;
       }
       case "create":
-        return createObject(ctx, request);
+        return atVersion(createObject(ctx, request));
       case "update":
-        return updateObject(ctx, request);
+        return atVersion(updateObject(ctx, request));
       case "patch":
-        return patchObject(ctx, request);
+        return atVersion(patchObject(ctx, request));
       case "delete":
-        return deleteObject(ctx, request);
+        return atVersion(deleteObject(ctx, request));
       default:
         return deleteCollection(ctx, request, selector());
     }
