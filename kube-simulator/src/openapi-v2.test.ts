@@ -29,11 +29,24 @@ test("/openapi/v2 is the v3 schemas as Swagger 2.0: v2 refs, body parameters, ki
   ]);
   t.deepEqual(deployment.properties!.spec, { $ref: "#/definitions/V1DeploymentSpec" });
   t.truthy(doc.definitions.V1PodSpec, "models a kind reaches are defined too");
-  const patch = doc.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]!.patch!;
-  t.deepEqual(patch.parameters!.slice(0, 1), [
-    { name: "body", in: "body", required: true, schema: { $ref: "#/definitions/V1Deployment" } },
-  ] as never);
-  t.true(patch.parameters!.some((p) => p.name === "fieldValidation" && p.in === "query"));
+  const item = doc.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]!;
+  t.deepEqual(item.put!.parameters![0] as unknown, {
+    name: "body",
+    in: "body",
+    required: true,
+    schema: { $ref: "#/definitions/V1Deployment" },
+  });
+  t.deepEqual((item.patch as unknown as { consumes: string[] }).consumes, [
+    "application/apply-patch+yaml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+  ]);
+  t.true(item.patch!.parameters!.some((p) => p.name === "fieldValidation" && p.in === "query"));
+  // The list strategies ride along for clients that merge lists themselves.
+  const containers = doc.definitions.V1PodSpec!.properties!.containers!;
+  t.is(containers["x-kubernetes-patch-merge-key"], "name");
+  t.is(containers["x-kubernetes-patch-strategy"], "merge");
   t.false(JSON.stringify(doc).includes("#/components/"));
 });
 

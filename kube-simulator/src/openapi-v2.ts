@@ -40,35 +40,27 @@ function toV2Parameter(p: unknown): unknown {
   return { ...rest, ...(isObject(schema) ? schema : {}) };
 }
 
-function toV2Operation(method: string, op: JsonObject): JsonObject {
-  const { responses, parameters, ...rest } = op;
+function toV2Operation(op: JsonObject): JsonObject {
+  const { responses, parameters, requestBody, ...rest } = op;
   const v2Responses: JsonObject = {};
-  let bodySchema: unknown;
   for (const [code, r] of Object.entries(isObject(responses) ? responses : {})) {
     const schema = isObject(r)
       ? (r.content as JsonObject | undefined)?.["application/json"]
       : undefined;
-    bodySchema = isObject(schema) ? toV2Schema(schema.schema) : undefined;
     v2Responses[code] = {
       description: isObject(r) ? r.description : "OK",
-      ...(bodySchema ? { schema: bodySchema } : {}),
+      ...(isObject(schema) ? { schema: toV2Schema(schema.schema) } : {}),
     };
   }
   const params = Array.isArray(parameters) ? parameters.map(toV2Parameter) : [];
   // v2 carries a write's body as a parameter; v3 as a requestBody.
-  if (bodySchema && (method === "post" || method === "put" || method === "patch"))
-    params.unshift({ name: "body", in: "body", required: true, schema: bodySchema });
+  const content = isObject(requestBody) && isObject(requestBody.content) ? requestBody.content : {};
+  const sent = Object.values(content)[0];
+  if (isObject(sent))
+    params.unshift({ name: "body", in: "body", required: true, schema: toV2Schema(sent.schema) });
   return {
     ...rest,
-    consumes:
-      method === "patch"
-        ? [
-            "application/json-patch+json",
-            "application/merge-patch+json",
-            "application/strategic-merge-patch+json",
-            "application/apply-patch+yaml",
-          ]
-        : ["*/*"],
+    consumes: Object.keys(content).length ? Object.keys(content) : ["*/*"],
     produces: ["application/json", "application/yaml"],
     schemes: ["https"],
     ...(params.length ? { parameters: params } : {}),
@@ -92,7 +84,7 @@ export function swaggerDocument(
       const v2Item: JsonObject = {};
       for (const [method, op] of Object.entries(item)) {
         if (method === "parameters" && Array.isArray(op)) v2Item.parameters = op.map(toV2Parameter);
-        else if (isObject(op)) v2Item[method] = toV2Operation(method, op);
+        else if (isObject(op)) v2Item[method] = toV2Operation(op);
       }
       paths[path] = v2Item;
     }

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { JsonObject } from "./kube-object.js";
 import { attributesOf, modelNameFor, type Shape, shapeOf } from "./model-schemas.js";
+import { patchExtensions } from "./patch-strategies.js";
 import type { ResourceType } from "./resource-registry.js";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -38,7 +39,10 @@ function shapeSchema(shape: Shape, need: Set<string>): JsonObject {
 function modelSchema(model: string, need: Set<string>): JsonObject {
   const properties: JsonObject = {};
   for (const a of attributesOf(model) ?? [])
-    properties[a.baseName] = shapeSchema(shapeOf(a.type, a.format), need);
+    properties[a.baseName] = {
+      ...shapeSchema(shapeOf(a.type, a.format), need),
+      ...patchExtensions(model, a.baseName),
+    };
   return { type: "object", properties };
 }
 
@@ -75,19 +79,37 @@ function operations(t: ResourceType, schemaName: string): JsonObject {
     "x-kubernetes-group-version-kind": gvk(t),
     ...extra,
   });
+  // The request bodies: kubectl's client-side apply reads the PATCH content types to learn
+  // whether it may send a strategic merge patch (built-in kinds) or only a merge patch (custom).
+  const body = (types: readonly string[], schema: JsonObject) => ({
+    requestBody: { content: Object.fromEntries(types.map((type) => [type, { schema }])) },
+  });
+  const patchTypes = [
+    "application/apply-patch+yaml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    ...(t.schema ? [] : ["application/strategic-merge-patch+json"]),
+  ];
+  const writeBody = body(["application/json", "application/yaml"], ref(schemaName));
+  const patchBody = body(patchTypes, { type: "object" });
   const paths: JsonObject = {};
   if (t.verbs.includes("create") || t.verbs.includes("list")) {
     paths[collection] = {
       ...(t.verbs.includes("list") ? { get: op("list") } : {}),
-      ...(t.verbs.includes("create") ? { post: op("post", { parameters: write }) } : {}),
+      ...(t.verbs.includes("create")
+        ? { post: op("post", { parameters: write, ...writeBody }) }
+        : {}),
       ...(t.namespaced ? { parameters: [param("namespace", "path")] } : {}),
     };
   }
   if (t.verbs.includes("get")) {
     paths[`${collection}/{name}`] = {
       get: op("get"),
-      put: op("put", { parameters: write }),
-      patch: op("patch", { parameters: [...write, param("force", "query", "boolean")] }),
+      put: op("put", { parameters: write, ...writeBody }),
+      patch: op("patch", {
+        parameters: [...write, param("force", "query", "boolean")],
+        ...patchBody,
+      }),
       delete: op("delete", { parameters: [param("dryRun")] }),
       parameters: scope,
     };

@@ -1,8 +1,7 @@
 /**
- * The non-apply patch types: JSON merge patch (RFC 7386), JSON patch
- * (RFC 6902, the default content type of client-node's typed `patch*`
- * calls) and strategic merge patch, simplified to a merge patch that merges
- * lists of named items (containers, env, volumes, ports) by `name`.
+ * Two of the non-apply patch types: JSON merge patch (RFC 7386) and JSON
+ * patch (RFC 6902, the default content type of client-node's typed `patch*`
+ * calls). Strategic merge patch is in strategic-merge.ts.
  */
 import { ApiStatusError } from "./api-status.js";
 import { clone, isObject, type JsonObject, jsonEqual } from "./kube-object.js";
@@ -16,40 +15,6 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else result[key] = mergePatch(result[key], value);
   }
   return result;
-}
-
-/**
- * Strategic merge patch, as far as the simulator needs it: a merge patch
- * whose lists of objects that all carry `name` merge item by item, and whose
- * `$patch: delete` items remove the named item.
- */
-export function strategicMergePatch(target: unknown, patch: unknown): unknown {
-  if (Array.isArray(patch) && Array.isArray(target) && isNamedList(patch) && isNamedList(target)) {
-    const out = target.map((x) => clone(x));
-    for (const item of patch as JsonObject[]) {
-      const index = out.findIndex((x) => (x as JsonObject).name === item.name);
-      if (item.$patch === "delete") {
-        if (index >= 0) out.splice(index, 1);
-      } else if (index >= 0) {
-        out[index] = strategicMergePatch(out[index], item);
-      } else {
-        out.push(clone(item));
-      }
-    }
-    return out;
-  }
-  if (!isObject(patch)) return clone(patch);
-  const result: JsonObject = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (key.startsWith("$")) continue;
-    if (value === null) delete result[key];
-    else result[key] = strategicMergePatch(result[key], value);
-  }
-  return result;
-}
-
-function isNamedList(list: unknown[]): boolean {
-  return list.length > 0 && list.every((x) => isObject(x) && typeof x.name === "string");
 }
 
 /** One RFC 6902 operation. */

@@ -9,12 +9,14 @@ import { ApiStatusError } from "./api-status.js";
 import { fieldValidationOf, unknownFieldList, validateFields } from "./field-validation.js";
 import { type GarbageCollector, propagationOf } from "./garbage-collector.js";
 import { clone, isObject, type JsonObject, type KubeObject, objectAt } from "./kube-object.js";
+import { modelNameFor } from "./model-schemas.js";
 import { invalid, type ObjectStore } from "./object-store.js";
-import { jsonPatch, mergePatch, strategicMergePatch } from "./patches.js";
+import { jsonPatch, mergePatch } from "./patches.js";
 import { apiVersionOf, type ResourceType, resourceTypes, typeOfKind } from "./resource-registry.js";
 import type { Matcher } from "./selectors.js";
 import type { ServedKinds } from "./served-kinds.js";
 import { recordUpdate, serverSideApply } from "./server-side-apply.js";
+import { strategicMergePatch } from "./strategic-merge.js";
 
 /** An HTTP answer: status code, JSON body, and `Warning` header texts. */
 export interface Reply {
@@ -303,7 +305,7 @@ export function patchObject(ctx: HandlerContext, req: ResourceRequest): Reply {
   }
   if (type === "application/merge-patch+json") patched = mergePatch(current, req.body);
   else if (type === "application/strategic-merge-patch+json")
-    patched = strategicMergePatch(current, req.body);
+    patched = strategicMergePatch(current, req.body, modelNameFor(req.type));
   else if (type === "application/json-patch+json") patched = jsonPatch(current, req.body);
   else {
     throw new ApiStatusError(
