@@ -16,6 +16,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { loadYaml } from "@kubernetes/client-node";
 import { reviewAccess } from "./access-review.js";
+import {
+  aggregatedDiscovery,
+  aggregatedMediaType,
+  wantsAggregated,
+} from "./aggregated-discovery.js";
 import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
@@ -584,6 +589,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (root === "kubelet" && a && segs.slice(2).join("/") === "stats/summary") {
       checkAllowed("get", "", "nodes", "stats", a);
       return { status: 200, body: summaryFor(a) };
+    }
+    if (
+      (root === "api" || root === "apis") &&
+      segs.length === 1 &&
+      wantsAggregated(req.headers.accept)
+    ) {
+      const text = JSON.stringify(aggregatedDiscovery(kinds, root === "api", hiddenGroups));
+      res.writeHead(200, {
+        "Content-Type": aggregatedMediaType,
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return undefined;
     }
     if (root === "api") {
       if (segs.length === 1) return { status: 200, body: coreVersions() };
