@@ -16,6 +16,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { loadYaml } from "@kubernetes/client-node";
 import { reviewAccess } from "./access-review.js";
+import {
+  aggregatedDiscovery,
+  aggregatedMediaType,
+  wantsAggregated,
+} from "./aggregated-discovery.js";
 import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
@@ -34,7 +39,7 @@ import { swaggerDocument } from "./openapi-v2.js";
 import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
-import { type ResourceType, typeOfKind } from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -443,9 +448,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fields = parseFieldSelector(query.get("fieldSelector"), type);
       return (o: KubeObject) => labels(o) && fields(o);
     };
+    // A custom resource is stored once for all its versions: answers show the version asked for.
+    const atVersion = (reply: Reply): Reply => {
+      const body = reply.body;
+      if (!type.schema || !isObject(body) || body.kind !== type.kind) return reply;
+      return { ...reply, body: { ...body, apiVersion: apiVersionOf(type) } };
+    };
     switch (verb) {
       case "get":
-        return tabled(getObject(ctx, request));
+        return tabled(atVersion(getObject(ctx, request)));
       case "list":
         return tabled(listObjects(ctx, request, selector()));
       case "watch": {
@@ -482,13 +493,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return undefined;
       }
       case "create":
-        return createObject(ctx, request);
+        return atVersion(createObject(ctx, request));
       case "update":
-        return updateObject(ctx, request);
+        return atVersion(updateObject(ctx, request));
       case "patch":
-        return patchObject(ctx, request);
+        return atVersion(patchObject(ctx, request));
       case "delete":
-        return deleteObject(ctx, request);
+        return atVersion(deleteObject(ctx, request));
       default:
         return deleteCollection(ctx, request, selector());
     }
@@ -578,6 +589,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (root === "kubelet" && a && segs.slice(2).join("/") === "stats/summary") {
       checkAllowed("get", "", "nodes", "stats", a);
       return { status: 200, body: summaryFor(a) };
+    }
+    if (
+      (root === "api" || root === "apis") &&
+      segs.length === 1 &&
+      wantsAggregated(req.headers.accept)
+    ) {
+      const text = JSON.stringify(aggregatedDiscovery(kinds, root === "api", hiddenGroups));
+      res.writeHead(200, {
+        "Content-Type": aggregatedMediaType,
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return undefined;
     }
     if (root === "api") {
       if (segs.length === 1) return { status: 200, body: coreVersions() };

@@ -4,6 +4,8 @@
  * scheduler places them, and `maxReplicas` as the sum over eligible nodes.
  */
 import type { Node } from "@smart-orchestrator/shared";
+import { archOnly, type EligibleNode, eligibleNode } from "./node-eligibility.js";
+import { type NodeTable, nodeTable } from "./node-table.js";
 import { nodeIneligibility } from "./pod-constraints.js";
 import type { PodGroup, WorkloadDemand } from "./workload-demand.js";
 
@@ -44,8 +46,10 @@ export function freeRoom(
   held?: ReadonlyMap<string, Room>,
 ): Map<string, Room> {
   const out = new Map<string, Room>();
+  const t = nodeTable(nodes);
+  ensure(Math.max(1, nodes.length), 1);
+  load(t, held);
   nodes.forEach((n, i) => {
-    load(n, i, held);
     out.set(n.name, {
       cpuMillis: cpuS[i] as number,
       memoryBytes: memS[i] as number,
@@ -71,26 +75,38 @@ function fitCount(cpu: number, mem: number, pods: number, reqCpu: number, reqMem
 let cpuS = new Float64Array(64);
 let memS = new Float64Array(64);
 let podS = new Float64Array(64);
-let allocS = new Float64Array(64);
 let eligS = new Uint8Array(64);
+let eligCount = new Int32Array(8);
+let fitS = new Float64Array(64);
 
 function ensure(nodes: number, groups: number): void {
   if (cpuS.length < nodes) {
     cpuS = new Float64Array(nodes * 2);
     memS = new Float64Array(nodes * 2);
     podS = new Float64Array(nodes * 2);
-    allocS = new Float64Array(nodes * 2);
+    fitS = new Float64Array(nodes * 2);
   }
   if (eligS.length < nodes * groups) eligS = new Uint8Array(nodes * groups * 2);
+  if (eligCount.length < groups) eligCount = new Int32Array(groups * 2);
 }
 
-function load(n: Node, i: number, held: ReadonlyMap<string, Room> | undefined): void {
-  const h = held?.get(n.name);
-  const a = n.allocatable;
-  const q = n.requested;
-  cpuS[i] = Math.max(0, (a?.cpuMillis ?? 0) - (q?.cpuMillis ?? 0) - (h?.cpuMillis ?? 0));
-  memS[i] = Math.max(0, (a?.memoryBytes ?? 0) - (q?.memoryBytes ?? 0) - (h?.memoryBytes ?? 0));
-  podS[i] = Math.max(0, (a?.pods ?? 0) - (q?.pods ?? 0) - (h?.pods ?? 0));
+/** Free room into the scratch arrays: the report's, less what is held (holds are never negative). */
+function load(t: NodeTable, held: ReadonlyMap<string, Room> | undefined): void {
+  const m = t.nodes.length;
+  // A loop, not TypedArray.set: for ten nodes the call costs more than the copy.
+  for (let i = 0; i < m; i++) {
+    cpuS[i] = t.cpuMillis[i] as number;
+    memS[i] = t.memoryBytes[i] as number;
+    podS[i] = t.pods[i] as number;
+  }
+  if (!held?.size) return;
+  for (let i = 0; i < m; i++) {
+    const h = held.get((t.nodes[i] as Node).name);
+    if (!h) continue;
+    cpuS[i] = Math.max(0, (cpuS[i] as number) - h.cpuMillis);
+    memS[i] = Math.max(0, (memS[i] as number) - h.memoryBytes);
+    podS[i] = Math.max(0, (podS[i] as number) - h.pods);
+  }
 }
 
 /**
@@ -109,25 +125,24 @@ export function fitCluster(
 ): ClusterFit {
   const m = nodes.length;
   const groups = demand.groups;
+  const table = nodeTable(nodes);
+  const plan = planOf(demand);
   ensure(Math.max(1, m), Math.max(1, groups.length));
-  for (let i = 0; i < m; i++) {
-    load(nodes[i] as Node, i, held);
-    allocS[i] = 0;
-  }
+  load(table, held);
   const perNodeAlloc = allocate ? new Map<string, Room>() : undefined;
-  const eligibleCount: number[] = [];
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi] as PodGroup;
+    const eligible = plan.eligible[gi] as EligibleNode;
     let ok = 0;
     for (let i = 0; i < m; i++) {
-      const yes = nodeIneligibility(nodes[i] as Node, g.constraints, false) === undefined;
+      const yes = eligible(table, i);
       eligS[gi * m + i] = yes ? 1 : 0;
       if (yes) ok++;
     }
     if (!ok && (g.perNode || g.replicas > 0)) {
-      return reject("no-eligible-node", `${g.workload}: no eligible node (${whyNot(nodes, g)})`);
+      return reject("no-eligible-node", `${g.workload}: no eligible node (${whyNot(table, g)})`);
     }
-    eligibleCount.push(ok);
+    eligCount[gi] = ok;
   }
 
   let needCpu = 0;
@@ -157,7 +172,7 @@ export function fitCluster(
       needCpu += g.cpuMillis;
       needMem += g.memoryBytes;
     }
-    dsNodes = Math.min(dsNodes, eligibleCount[gi] as number);
+    dsNodes = Math.min(dsNodes, eligCount[gi] as number);
   }
 
   let maxReplicas = Number.POSITIVE_INFINITY;
@@ -193,20 +208,28 @@ export function fitCluster(
     );
   }
 
-  for (const gi of placingOrder(demand)) {
+  for (let oi = 0; oi < plan.order.length; oi++) {
+    const gi = plan.order[oi] as number;
     const g = groups[gi] as PodGroup;
+    // How many of g's pods each eligible node holds (-1: not eligible). Taking a
+    // pod changes only its node's count, so one pass per workload, not per pod.
+    for (let i = 0; i < m; i++) {
+      fitS[i] = eligS[gi * m + i]
+        ? fitCount(
+            cpuS[i] as number,
+            memS[i] as number,
+            podS[i] as number,
+            g.cpuMillis,
+            g.memoryBytes,
+          )
+        : -1;
+    }
     for (let r = 0; r < g.replicas; r++) {
+      // The node with the most room; the first such node on ties, as before.
       let best = -1;
       let bestFit = 0;
       for (let i = 0; i < m; i++) {
-        if (!eligS[gi * m + i]) continue;
-        const f = fitCount(
-          cpuS[i] as number,
-          memS[i] as number,
-          podS[i] as number,
-          g.cpuMillis,
-          g.memoryBytes,
-        );
+        const f = fitS[i] as number;
         if (f > bestFit) {
           best = i;
           bestFit = f;
@@ -219,34 +242,59 @@ export function fitCluster(
         );
       }
       take(nodes, best, g, perNodeAlloc);
+      fitS[best] = fitCount(
+        cpuS[best] as number,
+        memS[best] as number,
+        podS[best] as number,
+        g.cpuMillis,
+        g.memoryBytes,
+      );
     }
     needCpu += g.cpuMillis * g.replicas;
     needMem += g.memoryBytes * g.replicas;
   }
 
   if (!replicated) maxReplicas = dsNodes === Number.POSITIVE_INFINITY ? 0 : dsNodes;
-  return {
-    fits: true,
-    maxReplicas,
-    needCpuMillis: needCpu,
-    needMemoryBytes: needMem,
-    ...(perNodeAlloc ? { allocation: perNodeAlloc } : {}),
-  };
+  // No conditional spread: it cost a throwaway object for every fitting cluster.
+  if (perNodeAlloc)
+    return {
+      fits: true,
+      maxReplicas,
+      needCpuMillis: needCpu,
+      needMemoryBytes: needMem,
+      allocation: perNodeAlloc,
+    };
+  return { fits: true, maxReplicas, needCpuMillis: needCpu, needMemoryBytes: needMem };
 }
 
 /** Why no node is eligible, grouped by reason: "3 nodes: not Ready; 1 node: taint …". */
-function whyNot(nodes: readonly Node[], g: PodGroup): string {
+function whyNot(t: NodeTable, g: PodGroup): string {
   // Few distinct reasons per cluster: a linear list beats a Map here.
   const reasons: string[] = [];
   const counts: number[] = [];
-  for (const n of nodes) {
-    const r = nodeIneligibility(n, g.constraints) as string;
-    const at = reasons.indexOf(r);
-    if (at >= 0) counts[at] = (counts[at] as number) + 1;
+  // Under the fast path's constraints an untainted node's reason follows from its
+  // arch alone, so nodes alike share one sentence instead of building it again.
+  const byArch = archOnly(g.constraints);
+  const archs: (string | undefined)[] = [];
+  const archReason: number[] = [];
+  for (let i = 0; i < t.nodes.length; i++) {
+    const keyed = byArch && t.ready[i] === 1 && t.hardTaint[i] === 0;
+    let at = keyed ? archs.indexOf(t.arch[i]) : -1;
+    if (at >= 0) at = archReason[at] as number;
     else {
-      reasons.push(r);
-      counts.push(1);
+      const r = nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;
+      at = reasons.indexOf(r);
+      if (at < 0) {
+        at = reasons.length;
+        reasons.push(r);
+        counts.push(0);
+      }
+      if (keyed) {
+        archs.push(t.arch[i]);
+        archReason.push(at);
+      }
     }
+    counts[at] = (counts[at] as number) + 1;
   }
   let out = "";
   for (let i = 0; i < reasons.length; i++) {
@@ -275,14 +323,22 @@ function take(
   alloc.set(name, a);
 }
 
-const orders = new WeakMap<WorkloadDemand, readonly number[]>();
+/** What a decision reads of its demand for every cluster, worked out once. */
+interface DemandPlan {
+  /** Replicated groups, largest CPU request first. */
+  readonly order: readonly number[];
+  /** Each group's eligibility test. */
+  readonly eligible: readonly EligibleNode[];
+}
 
-/** Replicated groups, largest CPU request first; computed once per demand, not per cluster. */
-function placingOrder(demand: WorkloadDemand): readonly number[] {
-  let order = orders.get(demand);
-  if (!order) {
+const plans = new WeakMap<WorkloadDemand, DemandPlan>();
+
+/** The plan of a demand; computed once per demand, not per cluster. */
+function planOf(demand: WorkloadDemand): DemandPlan {
+  let plan = plans.get(demand);
+  if (!plan) {
     const gs = demand.groups;
-    order = gs
+    const order = gs
       .map((_, gi) => gi)
       .filter((gi) => !(gs[gi] as PodGroup).perNode && (gs[gi] as PodGroup).replicas > 0)
       .sort((a, b) => {
@@ -290,9 +346,10 @@ function placingOrder(demand: WorkloadDemand): readonly number[] {
         const gb = gs[b] as PodGroup;
         return gb.cpuMillis - ga.cpuMillis || gb.memoryBytes - ga.memoryBytes;
       });
-    orders.set(demand, order);
+    plan = { order, eligible: gs.map((g) => eligibleNode(g.constraints)) };
+    plans.set(demand, plan);
   }
-  return order;
+  return plan;
 }
 
 function reject(code: RejectCode, reason: string): ClusterFit {

@@ -5,6 +5,7 @@ import { type ClusterChooser, sourceOf } from "../enablers/enabler-service.js";
 import type { ReleaseSource } from "../enablers/release-builder.js";
 import { ClusterForecasts, type UsagePoints } from "./cluster-forecasts.js";
 import { EnablerPlacement, type PlacementFleet } from "./enabler-placement.js";
+import { nodeTable } from "./node-table.js";
 import { Reservations } from "./reservations.js";
 import { type PlacementDecision, Scheduler } from "./scheduler.js";
 
@@ -83,7 +84,12 @@ export function createPlacement(o: CreatePlacementOptions): Placement {
         ...(input.predictive !== undefined ? { predictive: input.predictive } : {}),
         source: sourceOf(input.helmChart, input.manifests, input.version, input.values ?? {}),
       }),
-    reported: (clusterId, at) => reservations.reported(clusterId, at.getTime()),
+    reported(clusterId, at) {
+      reservations.reported(clusterId, at.getTime());
+      // Lay the new report's nodes out now, so decisions do not pay for it.
+      const nodes = o.fleet.nodes(clusterId);
+      if (nodes) nodeTable(nodes);
+    },
     pointStored: (clusterId) => forecasts.pointStored(clusterId),
     settled: (enablerId) => placement.settled(enablerId),
     forget: (clusterId) => forecasts.forget(clusterId),

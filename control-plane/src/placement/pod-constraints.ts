@@ -152,11 +152,25 @@ function requirementHolds(value: string | undefined, r: NodeSelectorRequirement)
 /** Only NoSchedule and NoExecute taints keep a pod off; PreferNoSchedule is a preference. */
 function tolerated(taint: Taint, tolerations: readonly Toleration[]): boolean {
   if (taint.effect === "PreferNoSchedule") return true;
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (t.operator === "Exists") return !t.key || t.key === taint.key;
-    return t.key === taint.key && t.value === taint.value;
-  });
+  // A plain loop: `some` with a closure allocated one per tainted node per decision.
+  for (let i = 0; i < tolerations.length; i++) {
+    const t = tolerations[i] as Toleration;
+    if (t.effect && t.effect !== taint.effect) continue;
+    if (
+      t.operator === "Exists"
+        ? !t.key || t.key === taint.key
+        : t.key === taint.key && t.value === taint.value
+    )
+      return true;
+  }
+  return false;
+}
+
+/** True when every taint of `node` that keeps pods off is tolerated. */
+export function taintsTolerated(node: Node, tolerations: readonly Toleration[]): boolean {
+  for (let i = 0; i < node.taints.length; i++)
+    if (!tolerated(node.taints[i] as Taint, tolerations)) return false;
+  return true;
 }
 
 function requirement(raw: unknown): NodeSelectorRequirement {

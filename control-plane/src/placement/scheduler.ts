@@ -4,6 +4,7 @@
  */
 import { AppError, ErrorCode, type Node } from "@smart-orchestrator/shared";
 import { type ClusterFit, fitCluster, type RejectCode, type Room } from "./cluster-fit.js";
+import { nodeTable } from "./node-table.js";
 import { type PlacementPolicy, type Rankable, rankingFor } from "./policies.js";
 import type { Reservations } from "./reservations.js";
 import type { WorkloadDemand } from "./workload-demand.js";
@@ -81,8 +82,10 @@ export interface SchedulerDeps {
 
 interface Fitting extends Rankable {
   readonly cluster: CandidateCluster;
-  readonly forecast?: ClusterForecast;
+  readonly forecast: ClusterForecast | undefined;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * The scheduler proper. {@link decide} has no side effects (it serves the
@@ -150,38 +153,43 @@ export class Scheduler {
         continue;
       }
       const traffic = forecast ? forecast.rxMeanBytesPerSecond : c.rxBytesPerSecond;
-      const f: Fitting = forecast
-        ? {
-            cluster: c,
-            clusterId: c.id,
-            name: c.name,
-            maxReplicas: fit.maxReplicas,
-            traffic,
-            forecast,
-          }
-        : { cluster: c, clusterId: c.id, name: c.name, maxReplicas: fit.maxReplicas, traffic };
+      // One shape for every Fitting (forecast or not), so ranking code sees one hidden class.
+      const f: Fitting = {
+        cluster: c,
+        clusterId: c.id,
+        name: c.name,
+        maxReplicas: fit.maxReplicas,
+        traffic,
+        forecast,
+      };
       (c.cloud ? cloud : edge).push(f);
     }
     const ranked = edge.length ? edge : cloud;
     const ranking = rankingFor(options.policy, ranked);
     edge.sort(ranking.compare);
     cloud.sort(ranking.compare);
-    const order = [...edge, ...cloud];
+    const order = edge.concat(cloud);
     const chosen = order[0];
     rejected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const candidates: CandidateExplanation[] = order.map((f, i) => {
-      const score = ranking.score(f);
-      return {
+    // Built field by field rather than with conditional spreads: a decision
+    // explains every cluster of the fleet, and each spread is a throwaway object.
+    const candidates: CandidateExplanation[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const f = order[i] as Fitting;
+      const e: Mutable<CandidateExplanation> = {
         clusterId: f.clusterId,
         name: f.name,
         cloud: f.cluster.cloud,
         outcome: i === 0 ? "chosen" : "fits",
         maxReplicas: f.maxReplicas,
-        ...(score !== undefined ? { score } : {}),
-        rank: i + 1,
-        ...(f.forecast ? { forecast: f.forecast } : {}),
       };
-    });
+      const score = ranking.score(f);
+      if (score !== undefined) e.score = score;
+      e.rank = i + 1;
+      if (f.forecast) e.forecast = f.forecast;
+      candidates.push(e);
+    }
+    for (const r of rejected) candidates.push(r);
     const decision: PlacementDecision = {
       policy: options.policy,
       order: ranking.order,
@@ -190,7 +198,7 @@ export class Scheduler {
       decidedAt: new Date(now).toISOString(),
       ...(chosen ? { chosen: { clusterId: chosen.clusterId, name: chosen.name } } : {}),
       cloudFallback: !edge.length && !!chosen,
-      candidates: [...candidates, ...rejected],
+      candidates,
     };
     return chosen ? { decision, chosen: chosen.cluster } : { decision };
   }
@@ -222,13 +230,9 @@ function withForecast(
   held: ReadonlyMap<string, Room> | undefined,
   f: ClusterForecast,
 ): ClusterFit {
-  let cpu = 0;
-  let mem = 0;
-  for (const n of nodes) {
-    if (!n.ready) continue;
-    cpu += n.allocatable?.cpuMillis ?? 0;
-    mem += n.allocatable?.memoryBytes ?? 0;
-  }
+  const table = nodeTable(nodes);
+  let cpu = table.readyCpuMillis;
+  let mem = table.readyMemoryBytes;
   for (const h of held?.values() ?? []) {
     cpu -= h.cpuMillis;
     mem -= h.memoryBytes;
