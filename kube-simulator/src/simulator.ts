@@ -131,6 +131,11 @@ export interface SimulatorHandle {
 }
 
 const maxBodyBytes = 3 * 1024 * 1024;
+
+/** 31 for "v1.31.4+k3s1". */
+function minorVersion(gitVersion: string): number {
+  return Number(/^v\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
+}
 const serviceAccountUser = "system:serviceaccount:smart-orchestrator:edge-agent";
 
 function resolveSpec(cluster: SimulatorOptions["cluster"]): ClusterSpec {
@@ -441,6 +446,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return {
         status: 200,
         body: toTable(type, items, { version: asTable, includeObject, now: now(), listMeta }),
+        ...(reply.warnings ? { warnings: reply.warnings } : {}),
       };
     };
     const selector = () => {
@@ -449,16 +455,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return (o: KubeObject) => labels(o) && fields(o);
     };
     // A custom resource is stored once for all its versions: answers show the version asked for.
+    // v1.33+ API servers warn on every use of v1 Endpoints (kubectl prints it).
+    const deprecation =
+      type.kind === "Endpoints" && type.group === "" && minorVersion(spec.version) >= 33
+        ? ["v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"]
+        : [];
     const atVersion = (reply: Reply): Reply => {
       const body = reply.body;
-      if (!type.schema || !isObject(body) || body.kind !== type.kind) return reply;
-      return { ...reply, body: { ...body, apiVersion: apiVersionOf(type) } };
+      const warnings = [...(reply.warnings ?? []), ...deprecation];
+      if (!type.schema || !isObject(body) || body.kind !== type.kind) return { ...reply, warnings };
+      return { ...reply, warnings, body: { ...body, apiVersion: apiVersionOf(type) } };
     };
     switch (verb) {
       case "get":
         return tabled(atVersion(getObject(ctx, request)));
       case "list":
-        return tabled(listObjects(ctx, request, selector()));
+        return tabled(atVersion(listObjects(ctx, request, selector())));
       case "watch": {
         const timeout = query.get("timeoutSeconds");
         const w = startWatch(
@@ -501,7 +513,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case "delete":
         return atVersion(deleteObject(ctx, request));
       default:
-        return deleteCollection(ctx, request, selector());
+        return atVersion(deleteCollection(ctx, request, selector()));
     }
   }
 
