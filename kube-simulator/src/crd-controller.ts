@@ -10,7 +10,7 @@
  * `customresourcecleanup` finalizer and `Terminating` condition.
  */
 
-import { crdNames, customTypeOf } from "./crd-definition.js";
+import { crdNames, customTypesOf, storageVersionOf } from "./crd-definition.js";
 import { clone, jsonEqual, type KubeObject, objectAt, timestamp } from "./kube-object.js";
 import type { ObjectStore } from "./object-store.js";
 import { qualifiedResource, type ResourceType, typeOfKind } from "./resource-registry.js";
@@ -89,12 +89,14 @@ export class CrdController {
   #reconcile(name: string): void {
     const crd = this.#store.get(crdType, undefined, name);
     if (!crd) return;
-    const type = customTypeOf(crd);
+    const types = customTypesOf(crd);
+    const type = types[0];
     const conflict = type ? this.#conflict(name, type) : undefined;
     const accepted = type !== undefined && conflict === undefined;
     if (accepted) {
-      this.#servedBy.set(qualifiedResource(type), name);
-      this.#kinds.put(type);
+      const qualified = qualifiedResource(type);
+      this.#servedBy.set(qualified, name);
+      this.#kinds.put(qualified, types);
     }
     const conditions: Condition[] = [
       conflict ?? {
@@ -135,7 +137,7 @@ export class CrdController {
         return { ...c, lastTransitionTime: since ?? at };
       }),
       acceptedNames: accepted ? names : (previous.acceptedNames ?? { plural: "", kind: "" }),
-      storedVersions: [customTypeOf(crd)?.version].filter((v): v is string => Boolean(v)),
+      storedVersions: [storageVersionOf(crd)].filter((v): v is string => Boolean(v)),
     };
     if (jsonEqual(status, previous)) return;
     this.#store.update(crdType, { ...clone(crd), status });
@@ -146,11 +148,12 @@ export class CrdController {
     for (const [qualified, owner] of this.#servedBy) {
       if (owner !== name) continue;
       this.#servedBy.delete(qualified);
-      const type = this.#kinds.custom(qualified);
+      // Every version shares one bucket, so listing through the first finds them all.
+      const [type] = this.#kinds.custom(qualified);
       if (!type) continue;
       for (const obj of this.#store.list(type))
         this.#store.delete(type, obj.metadata.namespace, obj.metadata.name!);
-      this.#kinds.remove(type);
+      this.#kinds.remove(qualified);
     }
     // A CRD that lost a name clash may now be accepted.
     for (const other of this.#store.list(crdType)) this.#reconcile(other.metadata.name!);

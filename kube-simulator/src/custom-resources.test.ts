@@ -275,3 +275,75 @@ test("a CRD whose name is not <plural>.<group> is refused, and a clashing kind i
     ],
   );
 });
+
+test("every served version is routed, with its own schema; objects read at any version", async (t) => {
+  const s = await sim();
+  const crd = widgetCrd();
+  const v1 = crd.spec.versions[0]!;
+  const beta = {
+    ...v1,
+    name: "v1beta1",
+    storage: false,
+    schema: {
+      openAPIV3Schema: {
+        type: "object",
+        properties: { spec: { type: "object", properties: { size: { type: "string" } } } },
+      },
+    },
+  };
+  const notServed = { ...beta, name: "v1alpha1", served: false };
+  await call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+    ...crd,
+    spec: { ...crd.spec, versions: [beta, v1, notServed] },
+  });
+  await established(s, "widgets.example.com");
+  const group = (await call(s, "GET", "/apis/example.com")).body as {
+    versions: { version: string }[];
+    preferredVersion: { version: string };
+  };
+  t.deepEqual(
+    group.versions.map((v) => v.version),
+    ["v1", "v1beta1"],
+  );
+  t.is(group.preferredVersion.version, "v1");
+  t.is((await call(s, "GET", "/apis/example.com/v1alpha1")).status, 404);
+
+  const made = await call(s, "POST", "/apis/example.com/v1beta1/namespaces/default/widgets", {
+    apiVersion: "example.com/v1beta1",
+    kind: "Widget",
+    metadata: { name: "b" },
+    spec: { size: "big" },
+  });
+  t.is(made.status, 201, JSON.stringify(made.body));
+  const asV1 = await call(s, "GET", "/apis/example.com/v1/namespaces/default/widgets/b");
+  t.is(asV1.body.apiVersion, "example.com/v1");
+  t.deepEqual(asV1.body.spec, { size: "big" });
+  const patched = await call(
+    s,
+    "PATCH",
+    "/apis/example.com/v1beta1/namespaces/default/widgets/b",
+    { spec: { size: "small" } },
+    "application/merge-patch+json",
+  );
+  t.is(patched.body.apiVersion, "example.com/v1beta1");
+  // The first line of a watch is the synthetic ADDED event; read it and hang up.
+  const controller = new AbortController();
+  const watch = await fetch(
+    `${s.url}/apis/example.com/v1beta1/namespaces/default/widgets?watch=true`,
+    {
+      signal: controller.signal,
+    },
+  );
+  const chunk = await watch.body!.getReader().read();
+  controller.abort();
+  const first = JSON.parse(Buffer.from(chunk.value!).toString().split("\n")[0]!) as {
+    object: { apiVersion: string };
+  };
+  t.is(first.object.apiVersion, "example.com/v1beta1");
+  // The v1 schema wants an integer: the same object written at v1 is checked against it.
+  const wrong = await call(s, "PUT", "/apis/example.com/v1/namespaces/default/widgets/b", {
+    ...asV1.body,
+    spec: { size: "big" },
+  });
+  t.is(wrong.status, 422);
+});

@@ -16,6 +16,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { loadYaml } from "@kubernetes/client-node";
 import { reviewAccess } from "./access-review.js";
+import {
+  aggregatedDiscovery,
+  aggregatedMediaType,
+  wantsAggregated,
+} from "./aggregated-discovery.js";
 import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
@@ -34,7 +39,7 @@ import { swaggerDocument } from "./openapi-v2.js";
 import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
 import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
-import { type ResourceType, typeOfKind } from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -126,6 +131,11 @@ export interface SimulatorHandle {
 }
 
 const maxBodyBytes = 3 * 1024 * 1024;
+
+/** 31 for "v1.31.4+k3s1". */
+function minorVersion(gitVersion: string): number {
+  return Number(/^v\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
+}
 const serviceAccountUser = "system:serviceaccount:smart-orchestrator:edge-agent";
 
 function resolveSpec(cluster: SimulatorOptions["cluster"]): ClusterSpec {
@@ -436,6 +446,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return {
         status: 200,
         body: toTable(type, items, { version: asTable, includeObject, now: now(), listMeta }),
+        ...(reply.warnings ? { warnings: reply.warnings } : {}),
       };
     };
     const selector = () => {
@@ -443,11 +454,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fields = parseFieldSelector(query.get("fieldSelector"), type);
       return (o: KubeObject) => labels(o) && fields(o);
     };
+    // A custom resource is stored once for all its versions: answers show the version asked for.
+    // v1.33+ API servers warn on every use of v1 Endpoints (kubectl prints it).
+    const deprecation =
+      type.kind === "Endpoints" && type.group === "" && minorVersion(spec.version) >= 33
+        ? ["v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"]
+        : [];
+    const atVersion = (reply: Reply): Reply => {
+      const body = reply.body;
+      const warnings = [...(reply.warnings ?? []), ...deprecation];
+      if (!type.schema || !isObject(body) || body.kind !== type.kind) return { ...reply, warnings };
+      return { ...reply, warnings, body: { ...body, apiVersion: apiVersionOf(type) } };
+    };
     switch (verb) {
       case "get":
-        return tabled(getObject(ctx, request));
+        return tabled(atVersion(getObject(ctx, request)));
       case "list":
-        return tabled(listObjects(ctx, request, selector()));
+        return tabled(atVersion(listObjects(ctx, request, selector())));
       case "watch": {
         const timeout = query.get("timeoutSeconds");
         const w = startWatch(
@@ -482,15 +505,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return undefined;
       }
       case "create":
-        return createObject(ctx, request);
+        return atVersion(createObject(ctx, request));
       case "update":
-        return updateObject(ctx, request);
+        return atVersion(updateObject(ctx, request));
       case "patch":
-        return patchObject(ctx, request);
+        return atVersion(patchObject(ctx, request));
       case "delete":
-        return deleteObject(ctx, request);
+        return atVersion(deleteObject(ctx, request));
       default:
-        return deleteCollection(ctx, request, selector());
+        return atVersion(deleteCollection(ctx, request, selector()));
     }
   }
 
@@ -578,6 +601,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (root === "kubelet" && a && segs.slice(2).join("/") === "stats/summary") {
       checkAllowed("get", "", "nodes", "stats", a);
       return { status: 200, body: summaryFor(a) };
+    }
+    if (
+      (root === "api" || root === "apis") &&
+      segs.length === 1 &&
+      wantsAggregated(req.headers.accept)
+    ) {
+      const text = JSON.stringify(aggregatedDiscovery(kinds, root === "api", hiddenGroups));
+      res.writeHead(200, {
+        "Content-Type": aggregatedMediaType,
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return undefined;
     }
     if (root === "api") {
       if (segs.length === 1) return { status: 200, body: coreVersions() };
