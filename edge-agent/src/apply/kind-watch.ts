@@ -121,9 +121,9 @@ export class KindWatch {
       this.#watching = false;
       this.#wake();
     };
-    let stop: () => void;
-    try {
-      stop = await this.#reader.watch(
+    // Not awaited: a watch whose response never starts must not hold the wait past its deadline.
+    this.#reader
+      .watch(
         this.#query,
         listed.resourceVersion,
         (type, object) => {
@@ -136,16 +136,17 @@ export class KindWatch {
           this.#wake();
         },
         ended,
+      )
+      .then(
+        (stop) => {
+          if (live() && !this.#closed) this.#stop = stop;
+          else stop();
+        },
+        () => ended(),
       );
-    } catch {
-      ended();
-      return;
-    }
-    if (live() && !this.#closed) this.#stop = stop;
-    else stop();
   }
 
-  /** Stops the watch for good. */
+  /** Stops the watch for good (one still starting stops as soon as it has). */
   close(): void {
     this.#closed = true;
     this.#generation++;

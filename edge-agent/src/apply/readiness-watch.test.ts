@@ -206,3 +206,30 @@ test("the wait ends as soon as a newer command aborts it, without waiting for a 
   t.true(out.aborted);
   t.false(out.states[0]?.ready);
 });
+
+test("a watch whose response never starts does not hold the wait past its deadline", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  await applyWeb(kit);
+  const reader: ReadinessReader = {
+    ...kit.recording,
+    watch: () => new Promise<() => void>(() => {}),
+  };
+  let now = 0;
+  const stepClock: WaitClock = {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+      await new Promise((r) => setTimeout(r, 2));
+    },
+  };
+  const out = await within(
+    new ReadinessWaiter(reader, stepClock).wait([webRef], {
+      deadline: 30_000,
+      selector: releaseSelector(release),
+    }),
+    "the deadline to end the wait",
+  );
+  t.true(out.timedOut);
+  t.regex(out.states[0]?.message ?? "", /0 of 1 replicas/);
+});
