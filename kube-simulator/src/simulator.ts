@@ -499,6 +499,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           res,
         );
         watches.add(w);
+        // A custom resource's watches end when its CRD goes, as the real server ends them.
+        if (type.schema) {
+          const unsubscribe = kinds.onChange(() => {
+            if (kinds.findByPlural(type.group, type.version, type.plural)) return;
+            unsubscribe();
+            w.stop();
+          });
+          res.on("close", unsubscribe);
+        }
         res.on("close", () => watches.delete(w));
         return undefined;
       }
