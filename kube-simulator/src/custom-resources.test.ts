@@ -216,12 +216,20 @@ test("custom kinds are per simulator, cluster-scoped ones work, and deleting the
   });
   t.is(made.status, 201);
   t.is((made.body.metadata as { namespace?: string }).namespace, undefined);
+  const watch = await fetch(`${a.url}/apis/example.com/v1/gadgets?watch=true`);
+  const ended = watch.text();
   const deleted = await call(
     a,
     "DELETE",
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com",
   );
   t.is(deleted.status, 200);
+  const events = await ended;
+  t.regex(
+    events,
+    /"type":"ADDED"[^\n]*\n.*"type":"DELETED"/s,
+    "a watch sees the resource go, then ends",
+  );
   await waitFor(
     "discovery to drop example.com",
     async () => (await call(a, "GET", "/apis/example.com/v1")).status === 404,
