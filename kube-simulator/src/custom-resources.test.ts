@@ -216,12 +216,20 @@ test("custom kinds are per simulator, cluster-scoped ones work, and deleting the
   });
   t.is(made.status, 201);
   t.is((made.body.metadata as { namespace?: string }).namespace, undefined);
+  const watch = await fetch(`${a.url}/apis/example.com/v1/gadgets?watch=true`);
+  const ended = watch.text();
   const deleted = await call(
     a,
     "DELETE",
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com",
   );
   t.is(deleted.status, 200);
+  const events = await ended;
+  t.regex(
+    events,
+    /"type":"ADDED"[^\n]*\n.*"type":"DELETED"/s,
+    "a watch sees the resource go, then ends",
+  );
   await waitFor(
     "discovery to drop example.com",
     async () => (await call(a, "GET", "/apis/example.com/v1")).status === 404,
@@ -251,7 +259,18 @@ test("a CRD whose name is not <plural>.<group> is refused, and a clashing kind i
     'CustomResourceDefinition.apiextensions.k8s.io "widget.example.com" is invalid: metadata.name: Invalid value: "widget.example.com": must be spec.names.plural+"."+spec.group',
   );
   await call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
-  await established(s, "widgets.example.com");
+  const live = await established(s, "widgets.example.com");
+  const rescoped = await call(
+    s,
+    "PUT",
+    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+    { ...live, spec: { ...(live.spec as object), scope: "Cluster" } },
+  );
+  t.is(rescoped.status, 422);
+  t.is(
+    rescoped.body.message,
+    'CustomResourceDefinition.apiextensions.k8s.io "widgets.example.com" is invalid: spec.scope: Invalid value: "Cluster": field is immutable',
+  );
   await call(
     s,
     "POST",

@@ -29,15 +29,13 @@ import { CrdController } from "./crd-controller.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
 import { EndpointsController } from "./endpoints-controller.js";
 import { GarbageCollector } from "./garbage-collector.js";
-import { isObject, type JsonObject, type KubeObject, timestamp } from "./kube-object.js";
+import { isObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
-import { swaggerDocument } from "./openapi-v2.js";
-import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
-import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
+import { OpenApiRoutes } from "./openapi-routes.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
 import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
@@ -118,7 +116,7 @@ export interface SimulatorHandle {
   kubeletUrl(node: string): string;
   /** Drops the watch history, so any watch resuming from before now gets 410 Expired. */
   compactWatchHistory(): void;
-  /** A stored object by kind ("Pod", "Deployment", ...), for assertions. */
+  /** A stored object by kind ("Pod", "Deployment", or an established CRD's kind), for assertions. */
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Stored objects of a kind, optionally in one namespace. */
   list(kind: string, namespace?: string): KubeObject[];
@@ -501,6 +499,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           res,
         );
         watches.add(w);
+        // A custom resource's watches end when its CRD goes, as the real server ends them.
+        if (type.schema) {
+          const unsubscribe = kinds.onChange(() => {
+            if (kinds.findByPlural(type.group, type.version, type.plural)) return;
+            unsubscribe();
+            w.stop();
+          });
+          res.on("close", unsubscribe);
+        }
         res.on("close", () => watches.delete(w));
         return undefined;
       }
@@ -517,61 +524,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each
-  // and rebuilt when a CRD changes what is served.
-  const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
-  let swagger: { json: string; protobuf: Buffer } | undefined;
-  kinds.onChange(() => {
-    openApiDocs.clear();
-    swagger = undefined;
-  });
-  /** `/openapi/v2`, in protobuf when the client asks for it first (client-go does), else JSON. */
-  function serveSwagger(req: IncomingMessage, res: ServerResponse): void {
-    if (!swagger) {
-      const docs = openApiGroupVersions().map((gv) => openApiDoc(gv)!.doc as JsonObject);
-      const doc = swaggerDocument(spec.version, docs);
-      swagger = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
-    }
-    const proto = (req.headers.accept ?? "").startsWith(openApiV2Protobuf);
-    const body = proto ? swagger.protobuf : Buffer.from(swagger.json);
-    res.writeHead(200, {
-      // Go's mime parser refuses the "@" of the Accept form; the real server answers with this one.
-      "Content-Type": proto
-        ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-        : "application/json",
-      "Content-Length": body.length,
-    });
-    res.end(body);
-  }
-  function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
-    const cached = openApiDocs.get(gv);
-    if (cached) return cached;
-    const [root, g, v] = gv.split("/");
-    const group = root === "api" ? "" : g;
-    const version = root === "api" ? g : v;
-    if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
-    const types = kinds
-      .all()
-      .filter((t) => t.group === group && t.version === version && !t.computed);
-    if (types.length === 0) return undefined;
-    const custom = types.flatMap((type) => (type.schema ? [{ type, schema: type.schema }] : []));
-    const doc = groupVersionDocument(
-      spec.version,
-      types.filter((t) => !t.schema),
-      custom,
-    );
-    const entry = { doc, hash: documentHash(doc) };
-    openApiDocs.set(gv, entry);
-    return entry;
-  }
-  function openApiGroupVersions(): string[] {
-    const gvs = new Set<string>();
-    for (const t of kinds.all()) {
-      if (t.computed || hiddenGroups.has(t.group)) continue;
-      gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
-    }
-    return [...gvs];
-  }
+  const openApi = new OpenApiRoutes(kinds, spec.version, hiddenGroups);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
     const url = new URL(req.url ?? "/", "http://simulator");
@@ -584,16 +537,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return undefined;
     }
     if (root === "openapi" && a === "v2" && segs.length === 2) {
-      serveSwagger(req, res);
+      openApi.serveV2(req, res);
       return undefined;
     }
     if (root === "openapi" && a === "v3") {
-      if (segs.length === 2) {
-        const hashes = new Map<string, string>();
-        for (const gv of openApiGroupVersions()) hashes.set(gv, openApiDoc(gv)!.hash);
-        return { status: 200, body: openApiRoot(hashes) };
-      }
-      const doc = openApiDoc(segs.slice(2).join("/"));
+      if (segs.length === 2) return { status: 200, body: openApi.root() };
+      const doc = openApi.groupVersion(segs.slice(2).join("/"));
       if (doc) return { status: 200, body: doc.doc };
     }
     if (root === "version" && segs.length === 1)

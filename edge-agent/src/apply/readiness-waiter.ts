@@ -169,6 +169,7 @@ export class ReadinessWaiter {
           }
         }
         if (dirty) continue;
+        for (const w of watches.values()) w.follow();
         await this.#pause(at, deadline, watches, (resolve) => {
           wakeUp = resolve;
         });

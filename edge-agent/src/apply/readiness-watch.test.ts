@@ -18,6 +18,18 @@ const frozenClock: WaitClock = {
     new Promise((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true })),
 };
 
+/** Time moves only when the waiter sleeps (a tick at a time), however slow the machine. */
+function steppingClock(): WaitClock {
+  let now = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+      await new Promise((r) => setTimeout(r, 2));
+    },
+  };
+}
+
 /** Fails the test with `what` instead of hanging when `p` never settles. */
 function within<T>(p: Promise<T>, what: string, ms = 60_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -162,15 +174,7 @@ test("a watch that fails or reports 410 Gone is replaced by a fresh list and wat
       return stop;
     },
   };
-  // Time moves only when the waiter sleeps, a second per tick, however slow the machine.
-  let now = 0;
-  const stepClock: WaitClock = {
-    now: () => now,
-    sleep: async (ms) => {
-      now += ms;
-      await new Promise((r) => setTimeout(r, 2));
-    },
-  };
+  const stepClock = steppingClock();
   const out = await within(
     new ReadinessWaiter(reader, stepClock).wait([webRef], {
       deadline: 600_000,
@@ -205,4 +209,24 @@ test("the wait ends as soon as a newer command aborts it, without waiting for a 
   );
   t.true(out.aborted);
   t.false(out.states[0]?.ready);
+});
+
+test("a watch whose response never starts does not hold the wait past its deadline", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  await applyWeb(kit);
+  const reader: ReadinessReader = {
+    ...kit.recording,
+    watch: () => new Promise<() => void>(() => {}),
+  };
+  const stepClock = steppingClock();
+  const out = await within(
+    new ReadinessWaiter(reader, stepClock).wait([webRef], {
+      deadline: 30_000,
+      selector: releaseSelector(release),
+    }),
+    "the deadline to end the wait",
+  );
+  t.true(out.timedOut);
+  t.regex(out.states[0]?.message ?? "", /0 of 1 replicas/);
 });
