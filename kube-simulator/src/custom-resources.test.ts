@@ -259,7 +259,18 @@ test("a CRD whose name is not <plural>.<group> is refused, and a clashing kind i
     'CustomResourceDefinition.apiextensions.k8s.io "widget.example.com" is invalid: metadata.name: Invalid value: "widget.example.com": must be spec.names.plural+"."+spec.group',
   );
   await call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
-  await established(s, "widgets.example.com");
+  const live = await established(s, "widgets.example.com");
+  const rescoped = await call(
+    s,
+    "PUT",
+    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+    { ...live, spec: { ...(live.spec as object), scope: "Cluster" } },
+  );
+  t.is(rescoped.status, 422);
+  t.is(
+    rescoped.body.message,
+    'CustomResourceDefinition.apiextensions.k8s.io "widgets.example.com" is invalid: spec.scope: Invalid value: "Cluster": field is immutable',
+  );
   await call(
     s,
     "POST",

@@ -116,7 +116,7 @@ export interface SimulatorHandle {
   kubeletUrl(node: string): string;
   /** Drops the watch history, so any watch resuming from before now gets 410 Expired. */
   compactWatchHistory(): void;
-  /** A stored object by kind ("Pod", "Deployment", ...), for assertions. */
+  /** A stored object by kind ("Pod", "Deployment", or an established CRD's kind), for assertions. */
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Stored objects of a kind, optionally in one namespace. */
   list(kind: string, namespace?: string): KubeObject[];
