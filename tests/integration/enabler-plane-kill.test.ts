@@ -10,6 +10,7 @@ import {
   releaseObjects,
   webKinds,
   webManifests,
+  webObjectNames,
 } from "../support/enabler-harness.js";
 import { eventually } from "../support/hub-harness.js";
 import { spawnTied } from "../support/tied-spawn.js";
@@ -105,13 +106,7 @@ test("the control plane killed (SIGKILL) mid-deploy: nothing lost, nothing dupli
   );
   t.is(enabled.currentRevision, 1);
   t.is(enabled.appliedRevision, 1);
-  t.deepEqual(releaseObjects(sim, id, webKinds).sort(), [
-    "ConfigMap/web-config",
-    "Deployment/web",
-    "Secret/web-secret",
-    "Service/web",
-    "ServiceAccount/web",
-  ]);
+  t.deepEqual(releaseObjects(sim, id, webKinds).sort(), [...webObjectNames]);
   t.is(sim.get("Deployment", "default", "web")?.metadata.generation, 1, "applied once, not twice");
   t.is((await api("GET", "/enabler")).body.length, 1);
 });

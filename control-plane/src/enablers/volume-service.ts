@@ -1,7 +1,7 @@
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import { newCommand, type VolumesOutcome } from "./enabler-doc.js";
+import type { ClusterDirectory, OutboxNudge } from "./enabler-ports.js";
 import type { EnablerRecords } from "./enabler-records.js";
-import type { ClusterDirectory, OutboxNudge } from "./enabler-service.js";
 import { nextOrTimeout, type SettleSignals, type SettleSubscription } from "./settle-signals.js";
 import type { TombstoneStore } from "./tombstone-store.js";
 
