@@ -366,3 +366,32 @@ test("every served version is routed, with its own schema; objects read at any v
   });
   t.is(wrong.status, 422);
 });
+
+test("with an establish delay a new CRD is Installing, and its kind not served, until the delay is over", async (t) => {
+  const s = await startSimulator({ cluster: "name=crd,nodes=1", establishDelayMs: 60_000 });
+  sims.push(s);
+  const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  t.is((await call(s, "POST", crdPath, widgetCrd())).status, 201);
+  const installing = await waitFor("CRD Installing", async () => {
+    const r = await call(s, "GET", `${crdPath}/widgets.example.com`);
+    const conditions =
+      (r.body.status as { conditions?: { type: string; status: string; reason: string }[] })
+        ?.conditions ?? [];
+    return conditions.length > 0 ? conditions : undefined;
+  });
+  t.deepEqual(
+    installing.map((c) => [c.type, c.status, c.reason]),
+    [
+      ["NamesAccepted", "True", "NoConflicts"],
+      ["Established", "False", "Installing"],
+    ],
+  );
+  t.is((await call(s, "GET", "/apis/example.com/v1")).status, 404);
+  const create = await call(
+    s,
+    "POST",
+    "/apis/example.com/v1/namespaces/default/widgets",
+    widget("w", { size: 1 }),
+  );
+  t.is(create.status, 404);
+});

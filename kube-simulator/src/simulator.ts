@@ -72,6 +72,11 @@ export interface SimulatorOptions {
   readonly metricsServer?: boolean;
   /** Delay before controllers act on a change, in ms (default 50). */
   readonly readyDelayMs?: number;
+  /**
+   * Time a new CRD spends `Established=False` (reason `Installing`) before
+   * its kind is served (default 0: the next turn of the event loop).
+   */
+  readonly establishDelayMs?: number;
   /** Change events kept for watches to resume from (default 1000). */
   readonly watchHistory?: number;
   /** BOOKMARK interval for watches that allow them, in ms (default 60 000, as the real server). */
@@ -231,7 +236,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   seedCluster(store, spec, now(), () => controller.nextPodIp());
   const kinds = new ServedKinds();
   const gc = new GarbageCollector(store, () => kinds.all());
-  const crds = new CrdController({ store, kinds, now });
+  const crds = new CrdController({
+    store,
+    kinds,
+    now,
+    establishDelayMs: options.establishDelayMs ?? 0,
+  });
   const endpoints = new EndpointsController(store);
   const ctx: HandlerContext = {
     store,
