@@ -137,8 +137,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
         earlyStatuses.set(id, status);
         return;
       }
-      enablers.reconciler
-        .reconcile(id, status)
+      enablers.fromAgent
+        .releaseStatus(id, status)
         .catch((err: unknown) => log.error({ err, clusterId: id }, "could not reconcile releases"));
     };
     const outboxFailed = (err: unknown) => log.error({ err }, "could not record a command result");
@@ -168,7 +168,8 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       // The enablers are built once the hub's sessions exist; the start-up sweep covers
       // sessions that start before then.
       onSessionStart: (session) => void enablers?.outbox.sessionStarted(session),
-      onCommandResult: (id, result) => void enablers?.outbox.result(id, result).catch(outboxFailed),
+      onCommandResult: (id, result) =>
+        void enablers?.fromAgent.result(id, result).catch(outboxFailed),
       onCommandProgress: (id, progress) =>
         void enablers?.outbox.progress(id, progress).catch(outboxFailed),
       // What the cluster holds, compared with the records; differences are queued as commands.

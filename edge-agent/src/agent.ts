@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from "@kubernetes/client-node";
-import type { Backoff, Logger } from "@smart-orchestrator/shared";
+import type { AgentMessage, Backoff, Logger } from "@smart-orchestrator/shared";
 import { ApplyEngine } from "./apply/apply-engine.js";
 import { CommandRunner } from "./apply/command-runner.js";
 import { ObjectClient } from "./apply/object-client.js";
@@ -123,12 +123,21 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       .catch((err: unknown) =>
         log.error({ err }, "desired state not loaded; the repairer retries every interval"),
       );
-  const repairer = new DriftRepairer({
+  // The link is made below; a repair while connected is reported on it at once.
+  let link: HubLink | undefined;
+  const releaseStatus = (): AgentMessage => ({
+    body: {
+      $case: "releaseStatus",
+      value: buildReleaseStatus(releases.held(), (id) => repairer.stateOf(id), Date.now()),
+    },
+  });
+  const repairer: DriftRepairer = new DriftRepairer({
     releases,
     client: objects,
     log: log.child({ part: "repair" }),
     intervalMs: config.repairIntervalSeconds * 1000,
     ...(deps.repairEvery ? { every: deps.repairEvery } : {}),
+    onChanged: () => void link?.send(releaseStatus()),
   });
   if (config.deploy) repairer.start();
   const commands = new CommandRunner({
@@ -147,24 +156,10 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     },
     onChange: (listener) => inventory.onChange(listener),
   };
-  const link = new HubLink({
+  link = new HubLink({
     onCommand: (command, progress) => commands.handle(command, progress),
     // Every session starts with what the cluster holds, so the control plane can reconcile.
-    greetings: async () =>
-      config.deploy
-        ? [
-            {
-              body: {
-                $case: "releaseStatus",
-                value: buildReleaseStatus(
-                  releases.held(),
-                  (id) => repairer.stateOf(id),
-                  Date.now(),
-                ),
-              },
-            },
-          ]
-        : [],
+    greetings: async () => (config.deploy ? [releaseStatus()] : []),
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,

@@ -2,7 +2,7 @@
  * What the API server's registry strategies do to a write before it is
  * stored: a Service gets a cluster IP on create, and fields that cannot
  * change are refused on update with the real messages (a Job's template, a
- * Deployment's selector, a Service's clusterIP).
+ * Deployment's selector, a Service's clusterIP, a CRD's scope).
  */
 import { ApiStatusError, type StatusCause } from "./api-status.js";
 import { checkCrd } from "./crd-definition.js";
@@ -78,6 +78,13 @@ export function checkImmutable(type: ResourceType, live: KubeObject, next: KubeO
       next.spec = after;
     }
   }
+  // A CRD's scope cannot change: its objects are stored by it.
+  if (
+    type.kind === "CustomResourceDefinition" &&
+    type.group === "apiextensions.k8s.io" &&
+    before.scope !== after.scope
+  )
+    immutable("spec.scope", goString(after.scope));
   if (causes.length) throw refuse(type, name, causes);
 }
 

@@ -10,7 +10,7 @@
  * `customresourcecleanup` finalizer and `Terminating` condition.
  */
 
-import { crdNames, customTypeOf } from "./crd-definition.js";
+import { crdNames, customTypesOf, storageVersionOf } from "./crd-definition.js";
 import { clone, jsonEqual, type KubeObject, objectAt, timestamp } from "./kube-object.js";
 import type { ObjectStore } from "./object-store.js";
 import { qualifiedResource, type ResourceType, typeOfKind } from "./resource-registry.js";
@@ -18,11 +18,24 @@ import type { ServedKinds } from "./served-kinds.js";
 
 const crdType = typeOfKind("CustomResourceDefinition");
 
+const notEstablished: Condition = {
+  type: "Established",
+  status: "False",
+  reason: "NotAccepted",
+  message: "not all names are accepted",
+};
+
 /** Options for {@link CrdController}. */
 export interface CrdControllerOptions {
   readonly store: ObjectStore;
   readonly kinds: ServedKinds;
   readonly now: () => number;
+  /**
+   * Time between a CRD's names being accepted and its kind being served and
+   * `Established` (default 0: the next turn of the event loop). Meanwhile
+   * `Established` is False with reason `Installing`, as on a real server.
+   */
+  readonly establishDelayMs?: number;
 }
 
 interface Condition {
@@ -40,12 +53,16 @@ export class CrdController {
   readonly #unsubscribe: () => void;
   /** Which CRD (by name) serves which `<plural>.<group>`. */
   readonly #servedBy = new Map<string, string>();
+  readonly #establishDelayMs: number;
+  /** CRDs (by name) waiting out the establish delay. */
+  readonly #installing = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
   constructor(options: CrdControllerOptions) {
     this.#store = options.store;
     this.#kinds = options.kinds;
     this.#now = options.now;
+    this.#establishDelayMs = options.establishDelayMs ?? 0;
     this.#unsubscribe = this.#store.subscribe((e) => {
       if (e.resource !== crdType) return;
       const name = e.object.metadata.name!;
@@ -56,6 +73,7 @@ export class CrdController {
 
   close(): void {
     this.#closed = true;
+    for (const timer of this.#installing.values()) clearTimeout(timer);
     this.#unsubscribe();
   }
 
@@ -87,37 +105,69 @@ export class CrdController {
   }
 
   #reconcile(name: string): void {
+    if (this.#installing.has(name)) return;
     const crd = this.#store.get(crdType, undefined, name);
     if (!crd) return;
-    const type = customTypeOf(crd);
+    const types = customTypesOf(crd);
+    const type = types[0];
     const conflict = type ? this.#conflict(name, type) : undefined;
     const accepted = type !== undefined && conflict === undefined;
-    if (accepted) {
+    const namesAccepted = conflict ?? {
+      type: "NamesAccepted",
+      status: "True",
+      reason: "NoConflicts",
+      message: "no conflicts found",
+    };
+    const served = accepted && this.#kinds.custom(qualifiedResource(type)).length > 0;
+    if (accepted && !served && this.#establishDelayMs > 0) {
+      // The names are taken now; the kind is served only once the delay is over.
       this.#servedBy.set(qualifiedResource(type), name);
-      this.#kinds.put(type);
+      const installing: Condition = {
+        type: "Established",
+        status: "False",
+        reason: "Installing",
+        message: "the initial names have been accepted",
+      };
+      this.#writeStatus(crd, [namesAccepted, installing], accepted);
+      const timer = setTimeout(() => {
+        this.#installing.delete(name);
+        if (!this.#closed) this.#establish(name);
+      }, this.#establishDelayMs);
+      this.#installing.set(name, timer);
+      return;
     }
+    if (accepted) this.#establish(name);
+    else this.#writeStatus(crd, [namesAccepted, notEstablished], accepted);
+  }
+
+  /** Serves an accepted CRD's kind and marks it Established. */
+  #establish(name: string): void {
+    const crd = this.#store.get(crdType, undefined, name);
+    if (!crd) return;
+    const types = customTypesOf(crd);
+    const type = types[0];
+    if (!type || this.#conflict(name, type)) {
+      this.#reconcile(name);
+      return;
+    }
+    const qualified = qualifiedResource(type);
+    this.#servedBy.set(qualified, name);
+    this.#kinds.put(qualified, types);
     const conditions: Condition[] = [
-      conflict ?? {
+      {
         type: "NamesAccepted",
         status: "True",
         reason: "NoConflicts",
         message: "no conflicts found",
       },
-      accepted
-        ? {
-            type: "Established",
-            status: "True",
-            reason: "InitialNamesAccepted",
-            message: "the initial names have been accepted",
-          }
-        : {
-            type: "Established",
-            status: "False",
-            reason: "NotAccepted",
-            message: "not all names are accepted",
-          },
+      {
+        type: "Established",
+        status: "True",
+        reason: "InitialNamesAccepted",
+        message: "the initial names have been accepted",
+      },
     ];
-    this.#writeStatus(crd, conditions, accepted);
+    this.#writeStatus(crd, conditions, true);
   }
 
   #writeStatus(crd: KubeObject, conditions: readonly Condition[], accepted: boolean): void {
@@ -135,7 +185,7 @@ export class CrdController {
         return { ...c, lastTransitionTime: since ?? at };
       }),
       acceptedNames: accepted ? names : (previous.acceptedNames ?? { plural: "", kind: "" }),
-      storedVersions: [customTypeOf(crd)?.version].filter((v): v is string => Boolean(v)),
+      storedVersions: [storageVersionOf(crd)].filter((v): v is string => Boolean(v)),
     };
     if (jsonEqual(status, previous)) return;
     this.#store.update(crdType, { ...clone(crd), status });
@@ -146,11 +196,12 @@ export class CrdController {
     for (const [qualified, owner] of this.#servedBy) {
       if (owner !== name) continue;
       this.#servedBy.delete(qualified);
-      const type = this.#kinds.custom(qualified);
+      // Every version shares one bucket, so listing through the first finds them all.
+      const [type] = this.#kinds.custom(qualified);
       if (!type) continue;
       for (const obj of this.#store.list(type))
         this.#store.delete(type, obj.metadata.namespace, obj.metadata.name!);
-      this.#kinds.remove(type);
+      this.#kinds.remove(qualified);
     }
     // A CRD that lost a name clash may now be accepted.
     for (const other of this.#store.list(crdType)) this.#reconcile(other.metadata.name!);

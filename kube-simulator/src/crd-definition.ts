@@ -4,8 +4,9 @@
  * version's schema, status subresource and printer columns. Also the
  * admission checks the API server makes on a CRD, in its words.
  *
- * Simplification: only the storage version is served (no conversion between
- * versions); the others are accepted in the CRD but not routed.
+ * Every served version is routed, with its own schema and columns; all are
+ * stored together, and an object reads at any version with only its
+ * `apiVersion` changed (conversion strategy `None`; no conversion webhooks).
  */
 import { ApiStatusError, type StatusCause } from "./api-status.js";
 import {
@@ -86,32 +87,43 @@ function printerColumn(def: JsonObject): Column {
   );
 }
 
-/** The type a CRD serves (its storage version), or undefined when it declares none. */
-export function customTypeOf(crd: KubeObject): ResourceType | undefined {
+/** The storage version's name, or undefined when the CRD marks none. */
+export function storageVersionOf(crd: KubeObject): string | undefined {
+  const v = storageVersion(crd)?.name;
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The types a CRD serves: one per served version (none when it marks no storage version). */
+export function customTypesOf(crd: KubeObject): ResourceType[] {
+  if (!storageVersion(crd)) return [];
   const spec = objectAt(crd, "spec");
-  const version = storageVersion(crd);
-  if (!version || version.served === false) return undefined;
   const names = crdNames(crd);
-  const schema = objectAt(objectAt(version, "schema"), "openAPIV3Schema");
-  const hasStatus = isObject(objectAt(version, "subresources").status);
-  const printers = arrayAt(version, "additionalPrinterColumns").filter(isObject).map(printerColumn);
-  return {
-    group: String(spec.group ?? ""),
-    version: String(version.name ?? ""),
-    kind: names.kind,
-    plural: names.plural,
-    singular: names.singular,
-    namespaced: spec.scope !== "Cluster",
-    verbs: allVerbs,
-    ...(names.shortNames ? { shortNames: names.shortNames } : {}),
-    ...(names.categories ? { categories: names.categories } : {}),
-    ...(hasStatus ? { hasStatus: true, subresources: ["status"] } : {}),
-    // Custom resources always track generation (status changes do not bump it when status is a subresource).
-    tracksGeneration: true,
-    schema,
-    // The real server's default columns for custom resources: NAME, then the CRD's, then AGE.
-    printerColumns: [nameColumn, ...printers, ageColumn],
-  };
+  return arrayAt(spec, "versions")
+    .filter((v): v is JsonObject => isObject(v) && v.served !== false)
+    .map((version) => {
+      const schema = objectAt(objectAt(version, "schema"), "openAPIV3Schema");
+      const hasStatus = isObject(objectAt(version, "subresources").status);
+      const printers = arrayAt(version, "additionalPrinterColumns")
+        .filter(isObject)
+        .map(printerColumn);
+      return {
+        group: String(spec.group ?? ""),
+        version: String(version.name ?? ""),
+        kind: names.kind,
+        plural: names.plural,
+        singular: names.singular,
+        namespaced: spec.scope !== "Cluster",
+        verbs: allVerbs,
+        ...(names.shortNames ? { shortNames: names.shortNames } : {}),
+        ...(names.categories ? { categories: names.categories } : {}),
+        ...(hasStatus ? { hasStatus: true, subresources: ["status"] } : {}),
+        // Custom resources always track generation (status changes do not bump it when status is a subresource).
+        tracksGeneration: true,
+        schema,
+        // The real server's default columns for custom resources: NAME, then the CRD's, then AGE.
+        printerColumns: [nameColumn, ...printers, ageColumn],
+      };
+    });
 }
 
 /**

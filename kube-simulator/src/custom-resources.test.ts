@@ -216,12 +216,20 @@ test("custom kinds are per simulator, cluster-scoped ones work, and deleting the
   });
   t.is(made.status, 201);
   t.is((made.body.metadata as { namespace?: string }).namespace, undefined);
+  const watch = await fetch(`${a.url}/apis/example.com/v1/gadgets?watch=true`);
+  const ended = watch.text();
   const deleted = await call(
     a,
     "DELETE",
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com",
   );
   t.is(deleted.status, 200);
+  const events = await ended;
+  t.regex(
+    events,
+    /"type":"ADDED"[^\n]*\n.*"type":"DELETED"/s,
+    "a watch sees the resource go, then ends",
+  );
   await waitFor(
     "discovery to drop example.com",
     async () => (await call(a, "GET", "/apis/example.com/v1")).status === 404,
@@ -251,7 +259,18 @@ test("a CRD whose name is not <plural>.<group> is refused, and a clashing kind i
     'CustomResourceDefinition.apiextensions.k8s.io "widget.example.com" is invalid: metadata.name: Invalid value: "widget.example.com": must be spec.names.plural+"."+spec.group',
   );
   await call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
-  await established(s, "widgets.example.com");
+  const live = await established(s, "widgets.example.com");
+  const rescoped = await call(
+    s,
+    "PUT",
+    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+    { ...live, spec: { ...(live.spec as object), scope: "Cluster" } },
+  );
+  t.is(rescoped.status, 422);
+  t.is(
+    rescoped.body.message,
+    'CustomResourceDefinition.apiextensions.k8s.io "widgets.example.com" is invalid: spec.scope: Invalid value: "Cluster": field is immutable',
+  );
   await call(
     s,
     "POST",
@@ -274,4 +293,105 @@ test("a CRD whose name is not <plural>.<group> is refused, and a clashing kind i
       ["Established", "False", "not all names are accepted"],
     ],
   );
+});
+
+test("every served version is routed, with its own schema; objects read at any version", async (t) => {
+  const s = await sim();
+  const crd = widgetCrd();
+  const v1 = crd.spec.versions[0]!;
+  const beta = {
+    ...v1,
+    name: "v1beta1",
+    storage: false,
+    schema: {
+      openAPIV3Schema: {
+        type: "object",
+        properties: { spec: { type: "object", properties: { size: { type: "string" } } } },
+      },
+    },
+  };
+  const notServed = { ...beta, name: "v1alpha1", served: false };
+  await call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+    ...crd,
+    spec: { ...crd.spec, versions: [beta, v1, notServed] },
+  });
+  await established(s, "widgets.example.com");
+  const group = (await call(s, "GET", "/apis/example.com")).body as {
+    versions: { version: string }[];
+    preferredVersion: { version: string };
+  };
+  t.deepEqual(
+    group.versions.map((v) => v.version),
+    ["v1", "v1beta1"],
+  );
+  t.is(group.preferredVersion.version, "v1");
+  t.is((await call(s, "GET", "/apis/example.com/v1alpha1")).status, 404);
+
+  const made = await call(s, "POST", "/apis/example.com/v1beta1/namespaces/default/widgets", {
+    apiVersion: "example.com/v1beta1",
+    kind: "Widget",
+    metadata: { name: "b" },
+    spec: { size: "big" },
+  });
+  t.is(made.status, 201, JSON.stringify(made.body));
+  const asV1 = await call(s, "GET", "/apis/example.com/v1/namespaces/default/widgets/b");
+  t.is(asV1.body.apiVersion, "example.com/v1");
+  t.deepEqual(asV1.body.spec, { size: "big" });
+  const patched = await call(
+    s,
+    "PATCH",
+    "/apis/example.com/v1beta1/namespaces/default/widgets/b",
+    { spec: { size: "small" } },
+    "application/merge-patch+json",
+  );
+  t.is(patched.body.apiVersion, "example.com/v1beta1");
+  // The first line of a watch is the synthetic ADDED event; read it and hang up.
+  const controller = new AbortController();
+  const watch = await fetch(
+    `${s.url}/apis/example.com/v1beta1/namespaces/default/widgets?watch=true`,
+    {
+      signal: controller.signal,
+    },
+  );
+  const chunk = await watch.body!.getReader().read();
+  controller.abort();
+  const first = JSON.parse(Buffer.from(chunk.value!).toString().split("\n")[0]!) as {
+    object: { apiVersion: string };
+  };
+  t.is(first.object.apiVersion, "example.com/v1beta1");
+  // The v1 schema wants an integer: the same object written at v1 is checked against it.
+  const wrong = await call(s, "PUT", "/apis/example.com/v1/namespaces/default/widgets/b", {
+    ...asV1.body,
+    spec: { size: "big" },
+  });
+  t.is(wrong.status, 422);
+});
+
+test("with an establish delay a new CRD is Installing, and its kind not served, until the delay is over", async (t) => {
+  const s = await startSimulator({ cluster: "name=crd,nodes=1", establishDelayMs: 60_000 });
+  sims.push(s);
+  const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  t.is((await call(s, "POST", crdPath, widgetCrd())).status, 201);
+  const installing = await waitFor("CRD Installing", async () => {
+    const r = await call(s, "GET", `${crdPath}/widgets.example.com`);
+    const conditions =
+      (r.body.status as { conditions?: { type: string; status: string; reason: string }[] })
+        ?.conditions ?? [];
+    return conditions.length > 0 ? conditions : undefined;
+  });
+  t.deepEqual(
+    installing.map((c) => [c.type, c.status, c.reason]),
+    [
+      ["NamesAccepted", "True", "NoConflicts"],
+      ["Established", "False", "Installing"],
+    ],
+  );
+  t.is((await call(s, "GET", "/apis/example.com/v1")).status, 404);
+  const create = await call(
+    s,
+    "POST",
+    "/apis/example.com/v1/namespaces/default/widgets",
+    widget("w", { size: 1 }),
+  );
+  t.is(create.status, 404);
 });

@@ -3,6 +3,8 @@
  * `/apis/<group>` and `/apis/<group>/<version>`, in the unaggregated JSON
  * form every client (client-node's KubernetesObjectApi, kubectl) accepts.
  */
+
+import { subresourceVerbs } from "./aggregated-discovery.js";
 import type { JsonObject } from "./kube-object.js";
 import { apiVersionOf, type ResourceType } from "./resource-registry.js";
 import type { ServedGroup, ServedKinds } from "./served-kinds.js";
@@ -58,12 +60,6 @@ export function apiGroup(
   const g = kinds.groups().find((x) => x.name === group && !hidden.has(x.name));
   return g ? { kind: "APIGroup", apiVersion: "v1", ...groupDoc(g) } : undefined;
 }
-
-const subresourceVerbs: Readonly<Record<string, readonly string[]>> = {
-  status: ["get", "patch", "update"],
-  scale: ["get", "patch", "update"],
-  proxy: ["create", "delete", "get", "patch", "update"],
-};
 
 function subresourceKind(type: ResourceType, sub: string): JsonObject {
   if (sub === "proxy") return { kind: "NodeProxyOptions" };

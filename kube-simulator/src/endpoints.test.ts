@@ -151,3 +151,19 @@ test("a Service without a selector is left alone; one selecting nothing has empt
   t.is(s.get("Endpoints", "default", "manual"), undefined);
   t.deepEqual(slicesOf(s, "nobody")[0]?.endpoints, []);
 });
+
+test("a v1.33+ cluster warns on v1 Endpoints as the real API server does", async (t) => {
+  const s = await startSimulator({ cluster: "name=ep3,nodes=1,version=v1.33.1", readyDelayMs: 0 });
+  sims.push(s);
+  const old = await startSimulator({ cluster: "name=ep4,nodes=1", readyDelayMs: 0 });
+  sims.push(old);
+  const warning =
+    '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"';
+  t.is((await apiCall(s.url, "GET", "/api/v1/namespaces/default/endpoints")).warning, warning);
+  t.is(
+    (await apiCall(s.url, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"))
+      .warning,
+    null,
+  );
+  t.is((await apiCall(old.url, "GET", "/api/v1/namespaces/default/endpoints")).warning, null);
+});

@@ -5,12 +5,7 @@
  * one must not appear in another. Routing, discovery, OpenAPI and the garbage
  * collector all read it.
  */
-import {
-  apiVersionOf,
-  qualifiedResource,
-  type ResourceType,
-  resourceTypes,
-} from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, resourceTypes } from "./resource-registry.js";
 
 /** A served API group and its versions, preferred first. */
 export interface ServedGroup {
@@ -33,13 +28,13 @@ export function compareKubeVersions(a: string, b: string): number {
 
 /** The registry of one simulator. */
 export class ServedKinds {
-  readonly #custom = new Map<string, ResourceType>();
+  readonly #custom = new Map<string, readonly ResourceType[]>();
   readonly #listeners = new Set<() => void>();
   #generation = 0;
 
   /** Every served type: built-in first, then custom ones in the order they were established. */
   all(): readonly ResourceType[] {
-    return [...resourceTypes, ...this.#custom.values()];
+    return [...resourceTypes, ...[...this.#custom.values()].flat()];
   }
 
   /** Bumped on every change, so caches (OpenAPI documents) know to rebuild. */
@@ -47,20 +42,23 @@ export class ServedKinds {
     return this.#generation;
   }
 
-  /** Serves a custom type, or replaces the one with the same `<plural>.<group>`. */
-  put(type: ResourceType): void {
-    this.#custom.set(qualifiedResource(type), type);
+  /**
+   * Serves a custom resource at the given versions (one type each, all
+   * stored together as `<plural>.<group>`), replacing what it served before.
+   */
+  put(qualified: string, versions: readonly ResourceType[]): void {
+    this.#custom.set(qualified, versions);
     this.#changed();
   }
 
-  /** Stops serving a custom type. */
-  remove(type: ResourceType): void {
-    if (this.#custom.delete(qualifiedResource(type))) this.#changed();
+  /** Stops serving a custom resource at every version. */
+  remove(qualified: string): void {
+    if (this.#custom.delete(qualified)) this.#changed();
   }
 
-  /** The custom type registered as `<plural>.<group>`, if any. */
-  custom(qualified: string): ResourceType | undefined {
-    return this.#custom.get(qualified);
+  /** The versions of the custom resource `<plural>.<group>` (empty when not served). */
+  custom(qualified: string): readonly ResourceType[] {
+    return this.#custom.get(qualified) ?? [];
   }
 
   /** The type served at `group/version/plural`, if any. */

@@ -16,6 +16,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { loadYaml } from "@kubernetes/client-node";
 import { reviewAccess } from "./access-review.js";
+import {
+  aggregatedDiscovery,
+  aggregatedMediaType,
+  wantsAggregated,
+} from "./aggregated-discovery.js";
 import { ApiStatusError, toApiStatus } from "./api-status.js";
 import { seedCluster } from "./cluster-bootstrap.js";
 import type { ClusterSpec, ClusterSpecInput, Taint } from "./cluster-spec.js";
@@ -24,17 +29,15 @@ import { CrdController } from "./crd-controller.js";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.js";
 import { EndpointsController } from "./endpoints-controller.js";
 import { GarbageCollector } from "./garbage-collector.js";
-import { isObject, type JsonObject, type KubeObject, timestamp } from "./kube-object.js";
+import { isObject, type KubeObject, timestamp } from "./kube-object.js";
 import { kubeletSummary } from "./kubelet-summary.js";
 import type { FiguresContext } from "./live-figures.js";
 import { hasMetrics, nodeMetrics, podMetrics } from "./metrics-api.js";
 import { buildNode, nodeConditions, nodeName } from "./node-factory.js";
 import { ObjectStore } from "./object-store.js";
-import { swaggerDocument } from "./openapi-v2.js";
-import { encodeSwaggerProtobuf, openApiV2Protobuf } from "./openapi-v2-protobuf.js";
-import { documentHash, groupVersionDocument, openApiRoot } from "./openapi-v3.js";
+import { OpenApiRoutes } from "./openapi-routes.js";
 import { decodeProtobufBody, isProtobuf } from "./protobuf-body.js";
-import { type ResourceType, typeOfKind } from "./resource-registry.js";
+import { apiVersionOf, type ResourceType, typeOfKind } from "./resource-registry.js";
 import {
   createObject,
   deleteCollection,
@@ -69,6 +72,11 @@ export interface SimulatorOptions {
   readonly metricsServer?: boolean;
   /** Delay before controllers act on a change, in ms (default 50). */
   readonly readyDelayMs?: number;
+  /**
+   * Time a new CRD spends `Established=False` (reason `Installing`) before
+   * its kind is served (default 0: the next turn of the event loop).
+   */
+  readonly establishDelayMs?: number;
   /** Change events kept for watches to resume from (default 1000). */
   readonly watchHistory?: number;
   /** BOOKMARK interval for watches that allow them, in ms (default 60 000, as the real server). */
@@ -113,7 +121,7 @@ export interface SimulatorHandle {
   kubeletUrl(node: string): string;
   /** Drops the watch history, so any watch resuming from before now gets 410 Expired. */
   compactWatchHistory(): void;
-  /** A stored object by kind ("Pod", "Deployment", ...), for assertions. */
+  /** A stored object by kind ("Pod", "Deployment", or an established CRD's kind), for assertions. */
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Stored objects of a kind, optionally in one namespace. */
   list(kind: string, namespace?: string): KubeObject[];
@@ -126,6 +134,11 @@ export interface SimulatorHandle {
 }
 
 const maxBodyBytes = 3 * 1024 * 1024;
+
+/** 31 for "v1.31.4+k3s1". */
+function minorVersion(gitVersion: string): number {
+  return Number(/^v\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
+}
 const serviceAccountUser = "system:serviceaccount:smart-orchestrator:edge-agent";
 
 function resolveSpec(cluster: SimulatorOptions["cluster"]): ClusterSpec {
@@ -223,7 +236,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   seedCluster(store, spec, now(), () => controller.nextPodIp());
   const kinds = new ServedKinds();
   const gc = new GarbageCollector(store, () => kinds.all());
-  const crds = new CrdController({ store, kinds, now });
+  const crds = new CrdController({
+    store,
+    kinds,
+    now,
+    establishDelayMs: options.establishDelayMs ?? 0,
+  });
   const endpoints = new EndpointsController(store);
   const ctx: HandlerContext = {
     store,
@@ -436,6 +454,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return {
         status: 200,
         body: toTable(type, items, { version: asTable, includeObject, now: now(), listMeta }),
+        ...(reply.warnings ? { warnings: reply.warnings } : {}),
       };
     };
     const selector = () => {
@@ -443,11 +462,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fields = parseFieldSelector(query.get("fieldSelector"), type);
       return (o: KubeObject) => labels(o) && fields(o);
     };
+    // A custom resource is stored once for all its versions: answers show the version asked for.
+    // v1.33+ API servers warn on every use of v1 Endpoints (kubectl prints it).
+    const deprecation =
+      type.kind === "Endpoints" && type.group === "" && minorVersion(spec.version) >= 33
+        ? ["v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"]
+        : [];
+    const atVersion = (reply: Reply): Reply => {
+      const body = reply.body;
+      const warnings = [...(reply.warnings ?? []), ...deprecation];
+      if (!type.schema || !isObject(body) || body.kind !== type.kind) return { ...reply, warnings };
+      return { ...reply, warnings, body: { ...body, apiVersion: apiVersionOf(type) } };
+    };
     switch (verb) {
       case "get":
-        return tabled(getObject(ctx, request));
+        return tabled(atVersion(getObject(ctx, request)));
       case "list":
-        return tabled(listObjects(ctx, request, selector()));
+        return tabled(atVersion(listObjects(ctx, request, selector())));
       case "watch": {
         const timeout = query.get("timeoutSeconds");
         const w = startWatch(
@@ -478,77 +509,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           res,
         );
         watches.add(w);
+        // A custom resource's watches end when its CRD goes, as the real server ends them.
+        if (type.schema) {
+          const unsubscribe = kinds.onChange(() => {
+            if (kinds.findByPlural(type.group, type.version, type.plural)) return;
+            unsubscribe();
+            w.stop();
+          });
+          res.on("close", unsubscribe);
+        }
         res.on("close", () => watches.delete(w));
         return undefined;
       }
       case "create":
-        return createObject(ctx, request);
+        return atVersion(createObject(ctx, request));
       case "update":
-        return updateObject(ctx, request);
+        return atVersion(updateObject(ctx, request));
       case "patch":
-        return patchObject(ctx, request);
+        return atVersion(patchObject(ctx, request));
       case "delete":
-        return deleteObject(ctx, request);
+        return atVersion(deleteObject(ctx, request));
       default:
-        return deleteCollection(ctx, request, selector());
+        return atVersion(deleteCollection(ctx, request, selector()));
     }
   }
 
-  // OpenAPI v3 documents per group-version ("api/v1", "apis/apps/v1"), built once each
-  // and rebuilt when a CRD changes what is served.
-  const openApiDocs = new Map<string, { doc: unknown; hash: string }>();
-  let swagger: { json: string; protobuf: Buffer } | undefined;
-  kinds.onChange(() => {
-    openApiDocs.clear();
-    swagger = undefined;
-  });
-  /** `/openapi/v2`, in protobuf when the client asks for it first (client-go does), else JSON. */
-  function serveSwagger(req: IncomingMessage, res: ServerResponse): void {
-    if (!swagger) {
-      const docs = openApiGroupVersions().map((gv) => openApiDoc(gv)!.doc as JsonObject);
-      const doc = swaggerDocument(spec.version, docs);
-      swagger = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
-    }
-    const proto = (req.headers.accept ?? "").startsWith(openApiV2Protobuf);
-    const body = proto ? swagger.protobuf : Buffer.from(swagger.json);
-    res.writeHead(200, {
-      // Go's mime parser refuses the "@" of the Accept form; the real server answers with this one.
-      "Content-Type": proto
-        ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-        : "application/json",
-      "Content-Length": body.length,
-    });
-    res.end(body);
-  }
-  function openApiDoc(gv: string): { doc: unknown; hash: string } | undefined {
-    const cached = openApiDocs.get(gv);
-    if (cached) return cached;
-    const [root, g, v] = gv.split("/");
-    const group = root === "api" ? "" : g;
-    const version = root === "api" ? g : v;
-    if (group === undefined || version === undefined || hiddenGroups.has(group)) return undefined;
-    const types = kinds
-      .all()
-      .filter((t) => t.group === group && t.version === version && !t.computed);
-    if (types.length === 0) return undefined;
-    const custom = types.flatMap((type) => (type.schema ? [{ type, schema: type.schema }] : []));
-    const doc = groupVersionDocument(
-      spec.version,
-      types.filter((t) => !t.schema),
-      custom,
-    );
-    const entry = { doc, hash: documentHash(doc) };
-    openApiDocs.set(gv, entry);
-    return entry;
-  }
-  function openApiGroupVersions(): string[] {
-    const gvs = new Set<string>();
-    for (const t of kinds.all()) {
-      if (t.computed || hiddenGroups.has(t.group)) continue;
-      gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
-    }
-    return [...gvs];
-  }
+  const openApi = new OpenApiRoutes(kinds, spec.version, hiddenGroups);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
     const url = new URL(req.url ?? "/", "http://simulator");
@@ -561,16 +547,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return undefined;
     }
     if (root === "openapi" && a === "v2" && segs.length === 2) {
-      serveSwagger(req, res);
+      openApi.serveV2(req, res);
       return undefined;
     }
     if (root === "openapi" && a === "v3") {
-      if (segs.length === 2) {
-        const hashes = new Map<string, string>();
-        for (const gv of openApiGroupVersions()) hashes.set(gv, openApiDoc(gv)!.hash);
-        return { status: 200, body: openApiRoot(hashes) };
-      }
-      const doc = openApiDoc(segs.slice(2).join("/"));
+      if (segs.length === 2) return { status: 200, body: openApi.root() };
+      const doc = openApi.groupVersion(segs.slice(2).join("/"));
       if (doc) return { status: 200, body: doc.doc };
     }
     if (root === "version" && segs.length === 1)
@@ -578,6 +560,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (root === "kubelet" && a && segs.slice(2).join("/") === "stats/summary") {
       checkAllowed("get", "", "nodes", "stats", a);
       return { status: 200, body: summaryFor(a) };
+    }
+    if (
+      (root === "api" || root === "apis") &&
+      segs.length === 1 &&
+      wantsAggregated(req.headers.accept)
+    ) {
+      const text = JSON.stringify(aggregatedDiscovery(kinds, root === "api", hiddenGroups));
+      res.writeHead(200, {
+        "Content-Type": aggregatedMediaType,
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return undefined;
     }
     if (root === "api") {
       if (segs.length === 1) return { status: 200, body: coreVersions() };

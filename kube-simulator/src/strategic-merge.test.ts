@@ -93,3 +93,32 @@ test("$patch replace on a list or a map replaces it whole", (t) => {
   t.deepEqual(out.metadata.labels, { z: "3" } as never);
   t.deepEqual(out.spec.containers, [{ name: "only", image: "x" }] as never);
 });
+
+test("$setElementOrder keeps items only the server has where they stood", (t) => {
+  const live = {
+    spec: {
+      containers: [
+        { name: "a", image: "1" },
+        { name: "injected", image: "proxy" },
+        { name: "b", image: "1" },
+      ],
+    },
+  };
+  const out = strategicMergePatch(
+    live,
+    {
+      spec: {
+        "$setElementOrder/containers": [{ name: "a" }, { name: "b" }, { name: "c" }],
+        containers: [
+          { name: "b", image: "2" },
+          { name: "c", image: "1" },
+        ],
+      },
+    },
+    "V1Pod",
+  ) as typeof live;
+  t.deepEqual(
+    out.spec.containers.map((c) => `${c.name}:${c.image}`),
+    ["a:1", "injected:proxy", "b:2", "c:1"],
+  );
+});

@@ -8,10 +8,8 @@
  * set union; any other list is replaced. Also `$patch: replace|delete` on a
  * map, `$retainKeys`, `$setElementOrder/<list>` and
  * `$deleteFromPrimitiveList/<list>`, which kubectl's client-side apply sends.
- *
- * Simplification: `$setElementOrder` puts the listed items first, in its
- * order, and the server-only items after them (the real server interleaves
- * them where they were).
+ * `$setElementOrder` orders the patched items as listed and interleaves the
+ * items only the server has where they stood in the live list.
  */
 import { clone, isObject, type JsonObject, jsonEqual } from "./kube-object.js";
 import { attributesOf, type Shape, shapeOf } from "./model-schemas.js";
@@ -89,7 +87,8 @@ function mergeMap(
       out[field] = (out[field] as unknown[]).filter((x) => !value.some((v) => jsonEqual(v, x)));
     if (directive === "$setElementOrder") {
       const key = model ? patchStrategyOf(model, field)?.mergeKey : undefined;
-      out[field] = ordered(out[field] as unknown[], value, key);
+      const before = live && Array.isArray(live[field]) ? (live[field] as unknown[]) : [];
+      out[field] = ordered(out[field] as unknown[], value, before, key);
     }
   }
   if (Array.isArray(patch.$retainKeys)) {
@@ -99,15 +98,36 @@ function mergeMap(
   return out;
 }
 
+/**
+ * The order after `$setElementOrder`: the listed items in the listed order,
+ * merged with the server-only items (in live order) by their positions in the
+ * live list; where either side was not in the live list, the listed side goes first.
+ */
 function ordered(
   list: readonly unknown[],
   order: readonly unknown[],
+  live: readonly unknown[],
   mergeKey: string | undefined,
 ): unknown[] {
   const idOf = (x: unknown) => (mergeKey && isObject(x) ? x[mergeKey] : x);
-  const position = (x: unknown) => order.findIndex((o) => jsonEqual(idOf(o), idOf(x)));
-  const listed = list.filter((x) => position(x) >= 0).sort((a, b) => position(a) - position(b));
-  return [...listed, ...list.filter((x) => position(x) < 0)];
+  const indexIn = (xs: readonly unknown[], x: unknown) =>
+    xs.findIndex((o) => jsonEqual(idOf(o), idOf(x)));
+  const listed = list
+    .filter((x) => indexIn(order, x) >= 0)
+    .sort((a, b) => indexIn(order, a) - indexIn(order, b));
+  const serverOnly = list.filter((x) => indexIn(order, x) < 0);
+  const out: unknown[] = [];
+  let [i, j] = [0, 0];
+  while (i < listed.length || j < serverOnly.length) {
+    if (i >= listed.length) out.push(serverOnly[j++]);
+    else if (j >= serverOnly.length) out.push(listed[i++]);
+    else {
+      const [l, r] = [indexIn(live, listed[i]), indexIn(live, serverOnly[j])];
+      if (l >= 0 && r >= 0 && r < l) out.push(serverOnly[j++]);
+      else out.push(listed[i++]);
+    }
+  }
+  return out;
 }
 
 function mergeList(

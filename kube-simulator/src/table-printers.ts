@@ -287,6 +287,15 @@ const printers: Record<string, readonly Column[]> = {
     col("Secrets", (o) => arrayAt(o, "secrets").length, { type: "integer" }),
     age,
   ],
+  // The real server prints CRDs with the default table: name and creation time.
+  CustomResourceDefinition: [
+    name,
+    col("Created At", (o) => str(o.metadata.creationTimestamp, "<unknown>"), {
+      type: "date",
+      description:
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    }),
+  ],
   Endpoints: [
     name,
     col(

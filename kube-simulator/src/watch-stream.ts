@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { ApiStatusError } from "./api-status.js";
-import type { KubeObject } from "./kube-object.js";
+import { isObject, type KubeObject } from "./kube-object.js";
 import type { ChangeEvent, ObjectStore } from "./object-store.js";
 import { apiVersionOf, qualifiedResource, type ResourceType } from "./resource-registry.js";
 import type { Matcher } from "./selectors.js";
@@ -58,9 +58,15 @@ export function startWatch(
   const inScope = (obj: KubeObject) =>
     !req.type.namespaced || !req.namespace || obj.metadata.namespace === req.namespace;
   let first = true;
+  // A custom resource is stored once for all its versions: it shows the version watched.
+  const apiVersion = apiVersionOf(req.type);
+  const atVersion = (object: unknown) =>
+    isObject(object) && object.kind === req.type.kind && object.apiVersion !== apiVersion
+      ? { ...object, apiVersion }
+      : object;
   const write = (type: string, object: unknown) => {
     if (res.writableEnded) return;
-    let shown = object;
+    let shown = atVersion(object);
     if (req.view && type !== "ERROR" && type !== "BOOKMARK") {
       shown = req.view(object as KubeObject, first);
       first = false;

@@ -3,83 +3,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { gzipSync } from "node:zlib";
-import { Server, ServerCredentials, type ServerDuplexStream } from "@grpc/grpc-js";
-import {
-  type Agent,
-  createAgent,
-  FileCredentialStore,
-  loadAgentConfig,
-} from "@smart-orchestrator/edge-agent";
+import type { Agent } from "@smart-orchestrator/edge-agent";
 import {
   realTool,
-  simulatorKubeConfig,
   simulatorKubeConfigObject,
   startSimulator,
 } from "@smart-orchestrator/kube-simulator";
-import {
-  AgentHubService,
-  type AgentMessage,
-  Backoff,
-  type CommandResult,
-  type HubMessage,
-  maxLinkMessageBytes,
-  ReleaseHealth,
-  type ReleaseStatus,
-} from "@smart-orchestrator/shared";
+import { ReleaseHealth, type ReleaseStatus } from "@smart-orchestrator/shared";
 import test from "ava";
-import { eventually, testLogger } from "../support/hub-harness.js";
-
-/** A stand-in hub on a fixed port that can go away and come back; it records what agents send. */
-function fakeHub(port: number) {
-  const results: CommandResult[] = [];
-  const statuses: ReleaseStatus[] = [];
-  let call: ServerDuplexStream<AgentMessage, HubMessage> | undefined;
-  let server: Server | undefined;
-  return {
-    results,
-    statuses,
-    connected: () => call !== undefined,
-    send: (m: HubMessage) => call?.write(m),
-    async start() {
-      server = new Server({ "grpc.max_receive_message_length": maxLinkMessageBytes });
-      server.addService(AgentHubService, {
-        connect: (c: ServerDuplexStream<AgentMessage, HubMessage>) => {
-          c.on("data", (m: AgentMessage) => {
-            const body = m.body;
-            if (body?.$case === "hello") {
-              call = c;
-              c.write({
-                body: {
-                  $case: "welcome",
-                  value: {
-                    clusterId: "c1",
-                    credential: "",
-                    reportIntervalMs: 60_000,
-                    pingIntervalMs: 60_000,
-                    readDeadlineMs: 60_000,
-                  },
-                },
-              });
-            } else if (body?.$case === "commandResult") results.push(body.value);
-            else if (body?.$case === "releaseStatus") statuses.push(body.value);
-          });
-          c.on("error", () => {});
-        },
-      });
-      const s = server;
-      return new Promise<number>((resolve, reject) =>
-        s.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (e, p) =>
-          e ? reject(e) : resolve(p),
-        ),
-      );
-    },
-    stop() {
-      call = undefined;
-      server?.forceShutdown();
-    },
-  };
-}
+import { applyCommand, fakeHub, startLinkedAgent } from "../support/fake-hub.js";
+import { eventually } from "../support/hub-harness.js";
 
 const kubectl = realTool("kubectl");
 
@@ -95,22 +28,16 @@ test("with the hub down, a Deployment deleted with kubectl comes back, also afte
   writeFileSync(kubeconfigFile, JSON.stringify(simulatorKubeConfigObject(sim.url, "edge")), {
     mode: 0o600,
   });
-  await new FileCredentialStore(dir).save({ clusterId: "c1", credential: "c1.secret" });
-  // Find a free port, then keep using it across hub restarts.
-  const probe = fakeHub(0);
-  const port = await probe.start();
-  probe.stop();
-  const hub = fakeHub(port);
-  await hub.start();
+  // The hub keeps its port across restarts, so the agent finds it again.
+  const hub = fakeHub();
+  const port = await hub.start();
 
   let fire: (() => void) | undefined;
   const startAgent = () =>
-    createAgent({
-      config: loadAgentConfig({}, ["--hub", `127.0.0.1:${port}`, "--insecure", "--state-dir", dir]),
-      kubeConfig: simulatorKubeConfig(sim.url, sim.spec.name),
-      log: testLogger("agent"),
-      hostScope: "none",
-      link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }) },
+    startLinkedAgent({
+      port,
+      sim,
+      stateDir: dir,
       repairEvery: (_ms, fn) => {
         fire = fn;
         return () => {
@@ -146,26 +73,17 @@ test("with the hub down, a Deployment deleted with kubectl comes back, also afte
       },
     },
   ];
-  hub.send({
-    body: {
-      $case: "command",
-      value: {
-        id: "e1/1",
-        action: {
-          $case: "apply",
-          value: {
-            release: "web",
-            enablerId: "e1",
-            namespace: "edge",
-            revision: 1,
-            objects: gzipSync(JSON.stringify(objects)),
-            timeoutMs: 30_000,
-            forceConflicts: false,
-          },
-        },
-      },
-    },
-  });
+  hub.send(
+    applyCommand({
+      id: "e1/1",
+      release: "web",
+      enablerId: "e1",
+      namespace: "edge",
+      revision: 1,
+      objects,
+      timeoutMs: 30_000,
+    }),
+  );
   const result = await eventually(() => hub.results[0], "apply");
   t.true(result?.ok, result?.message);
 

@@ -3,88 +3,18 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { Server, ServerCredentials, type ServerDuplexStream } from "@grpc/grpc-js";
-import { createAgent, FileCredentialStore, loadAgentConfig } from "@smart-orchestrator/edge-agent";
-import { simulatorKubeConfig, startSimulator } from "@smart-orchestrator/kube-simulator";
-import {
-  AgentHubService,
-  type AgentMessage,
-  Backoff,
-  type CommandProgress,
-  type CommandResult,
-  type HubMessage,
-  maxLinkMessageBytes,
-  ObjectAction,
-} from "@smart-orchestrator/shared";
+import { startSimulator } from "@smart-orchestrator/kube-simulator";
+import { type CommandResult, ObjectAction } from "@smart-orchestrator/shared";
 import test from "ava";
-import { eventually, testLogger } from "../support/hub-harness.js";
-
-/**
- * A stand-in hub that welcomes one agent and lets the test send commands and
- * read what comes back: the agent side of the deploy protocol, over real gRPC.
- */
-async function startFakeHub() {
-  const results: CommandResult[] = [];
-  const progress: CommandProgress[] = [];
-  let call: ServerDuplexStream<AgentMessage, HubMessage> | undefined;
-  const server = new Server({ "grpc.max_receive_message_length": maxLinkMessageBytes });
-  server.addService(AgentHubService, {
-    connect: (c: ServerDuplexStream<AgentMessage, HubMessage>) => {
-      c.on("data", (m: AgentMessage) => {
-        const body = m.body;
-        if (body?.$case === "hello") {
-          call = c;
-          c.write({
-            body: {
-              $case: "welcome",
-              value: {
-                clusterId: "c1",
-                credential: "",
-                reportIntervalMs: 60_000,
-                pingIntervalMs: 60_000,
-                readDeadlineMs: 60_000,
-              },
-            },
-          });
-        } else if (body?.$case === "commandResult") results.push(body.value);
-        else if (body?.$case === "commandProgress") progress.push(body.value);
-      });
-      c.on("error", () => {});
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return {
-    port,
-    results,
-    progress,
-    connected: () => call !== undefined,
-    send: (m: HubMessage) => call?.write(m),
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-  };
-}
+import { applyCommand, fakeHub, startLinkedAgent } from "../support/fake-hub.js";
+import { eventually } from "../support/hub-harness.js";
 
 test("a command of more than gRPC's default 4 MiB reaches the agent, is applied, reported on, and answered once per id", async (t) => {
-  const hub = await startFakeHub();
+  const hub = fakeHub();
+  const port = await hub.start();
   const sim = await startSimulator({ cluster: "name=edge,nodes=1", readyDelayMs: 0 });
   const stateDir = mkdtempSync(join(tmpdir(), "so-agent-cmd-"));
-  await new FileCredentialStore(stateDir).save({ clusterId: "c1", credential: "c1.secret" });
-  const agent = await createAgent({
-    config: loadAgentConfig({}, [
-      "--hub",
-      `127.0.0.1:${hub.port}`,
-      "--insecure",
-      "--state-dir",
-      stateDir,
-    ]),
-    kubeConfig: simulatorKubeConfig(sim.url, sim.spec.name),
-    log: testLogger("agent"),
-    hostScope: "none",
-    link: { backoff: new Backoff({ initialMs: 50, maxMs: 300 }) },
-  });
+  const agent = await startLinkedAgent({ port, sim, stateDir });
   t.teardown(async () => {
     await agent.stop();
     await sim.close();
@@ -114,26 +44,15 @@ test("a command of more than gRPC's default 4 MiB reaches the agent, is applied,
   } as never);
   const gz = gzipSync(JSON.stringify(objects));
   t.true(gz.length > 4 * 1024 * 1024, `payload is ${gz.length} bytes`);
-  const command: HubMessage = {
-    body: {
-      $case: "command",
-      value: {
-        id: "e1/1",
-        action: {
-          $case: "apply",
-          value: {
-            release: "blobs",
-            enablerId: "e1",
-            namespace: "edge",
-            revision: 1,
-            objects: gz,
-            timeoutMs: 60_000,
-            forceConflicts: false,
-          },
-        },
-      },
-    },
-  };
+  const command = applyCommand({
+    id: "e1/1",
+    release: "blobs",
+    enablerId: "e1",
+    namespace: "edge",
+    revision: 1,
+    objects: gz,
+    timeoutMs: 60_000,
+  });
   hub.send(command);
   hub.send(command); // a re-send of the same id while it runs
   const [first, second] = (await eventually(

@@ -4,39 +4,22 @@
 // binaries come from `npm run runtimes` (.tools/node, git-ignored); .ci/run
 // installs them and sets SO_REQUIRE_RUNTIMES=1 so that a missing one fails
 // instead of skipping.
-import { type ChildProcess, execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 // @ts-expect-error: a plain .mjs script without types
 import { runtimeNode } from "../../scripts/node-runtimes.mjs";
-import { eventually, startHub } from "../support/hub-harness.js";
-import { spawnTied } from "../support/tied-spawn.js";
+import { buildShippedAgent, spawnAgent, startJoinTarget } from "../support/agent-process.js";
+import { eventually } from "../support/hub-harness.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "so-agent-runtimes-"));
 const launcher = join(dir, "bin", "edge-agent");
 const qemuLibs = "/usr/aarch64-linux-gnu";
 const required = process.env.SO_REQUIRE_RUNTIMES === "1";
 
 test.before(() => {
-  execFileSync(process.execPath, [
-    join(root, "scripts", "build-agent.mjs"),
-    "--outdir",
-    join(dir, "dist"),
-  ]);
-  mkdirSync(join(dir, "bin"));
-  copyFileSync(join(root, "edge-agent", "bin", "edge-agent"), launcher);
+  buildShippedAgent(dir);
 });
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -71,36 +54,28 @@ for (const [name, timeoutMs] of [
   test.serial(title, async (t) => {
     t.timeout(timeoutMs + 30_000);
     if (missing) t.fail(`missing ${missing}`);
-    const sim = await startSimulator({ cluster: `name=rt-${name},nodes=2,arch=arm64` });
-    t.teardown(() => sim.close());
-    const hub = await startHub();
-    t.teardown(() => hub.close());
-    const { uid, token } = await hub.createCluster(`rt-${name}`);
-    const kubeconfig = join(dir, `${name}.kubeconfig`);
-    writeFileSync(kubeconfig, JSON.stringify(simulatorKubeConfigObject(sim.url, `rt-${name}`)));
-    const agent: ChildProcess = spawnTied(
+    const { hub, uid, token, kubeconfig } = await startJoinTarget(t, {
+      cluster: `rt-${name}`,
+      simulator: "nodes=2,arch=arm64",
+      dir,
+    });
+    const {
+      child: agent,
+      stderr,
+      exited,
+    } = spawnAgent(
+      t,
       launcher,
       [
         ...["--hub", `localhost:${hub.plane.grpcPort}`, "--ca-hash", hub.plane.caHash ?? ""],
         ...["--state-dir", join(dir, `state-${name}`), "--kubeconfig", kubeconfig],
         ...["--stats-source", "proxy", "--log-level", "warn"],
       ],
-      {
-        env: { ...process.env, EDGE_AGENT_NODE: node, SO_TOKEN: token },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
+      { env: { ...process.env, EDGE_AGENT_NODE: node, SO_TOKEN: token } },
     );
-    let stderr = "";
-    agent.stderr?.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => agent.once("exit", resolve));
-    t.teardown(() => {
-      agent.kill("SIGKILL");
-    });
     const nodes = await eventually(
       async () => {
-        if (agent.exitCode !== null) throw new Error(`agent exited ${agent.exitCode}: ${stderr}`);
+        if (agent.exitCode !== null) throw new Error(`agent exited ${agent.exitCode}: ${stderr()}`);
         const body = (await hub.api("GET", `/clusters/node/${uid}`)).body;
         return body.length === 2 ? body : undefined;
       },
@@ -114,7 +89,7 @@ for (const [name, timeoutMs] of [
     const view = (await hub.api("GET", `/clusters/${uid}`)).body;
     t.is(view.status, "Enabled");
     agent.kill("SIGTERM");
-    t.is(await exited, 0, stderr);
-    t.notRegex(stderr, /WebAssembly|bad option|Error/);
+    t.is(await exited, 0, stderr());
+    t.notRegex(stderr(), /WebAssembly|bad option|Error/);
   });
 }

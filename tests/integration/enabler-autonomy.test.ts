@@ -59,10 +59,21 @@ test.serial(
     const { hub: hub1, sim, id } = first;
     let a = first.agent;
     t.teardown(() => a.stop());
+    const deleteByHand = () => kubectlOn(kubectl.path, sim, ["delete", "deployment", "web"]);
+
+    // Connected: the repair is reported at once (a ReleaseStatus after the sweep).
+    t.regex(await deleteByHand(), /deleted/);
+    await a.repair();
+    const live = await eventually(async () => {
+      const view = (await hub1.api("GET", `/enabler/${id}`)).body;
+      return view.lastRepair ? view : undefined;
+    }, "the repair reported while connected");
+    t.deepEqual(live.lastRepair.objects, ["Deployment default/web (recreated)"]);
+    t.like(live, { status: "Enabled", clusterState: { revision: 1, repairs: 1 } });
+
     const grpcPort = hub1.plane.grpcPort;
     await hub1.close();
     await eventually(() => a.agent.link.state !== "connected", "the agent sees the plane gone");
-    const deleteByHand = () => kubectlOn(kubectl.path, sim, ["delete", "deployment", "web"]);
     t.regex(await deleteByHand(), /deleted/);
     t.falsy(sim.get("Deployment", "default", "web"));
     await a.repair();

@@ -4,9 +4,11 @@ import { startSimulatedAgent } from "../support/agent-harness.js";
 import {
   deployDeadlineMs,
   releaseObjects,
+  startPlaneWithAgent,
   waitForStatus,
   webKinds,
   webManifests,
+  webObjectNames,
 } from "../support/enabler-harness.js";
 import { eventually, startHub } from "../support/hub-harness.js";
 
@@ -16,16 +18,10 @@ import { eventually, startHub } from "../support/hub-harness.js";
 test.serial(
   "deploy, upgrade with an object pruned, delete: each checked in the simulated cluster",
   async (t) => {
-    const hub = await startHub({ env: { SO_INSECURE: "true" } });
-    t.teardown(() => hub.close());
-    const { token } = await hub.createCluster("edge-1");
-    const a = await startSimulatedAgent({
-      hub: hub.hubAddress,
-      token,
-      simulator: { cluster: "name=edge-1,nodes=2" },
+    const { hub, agent: a } = await startPlaneWithAgent(t, {
+      cluster: "edge-1",
+      simulator: "nodes=2",
     });
-    t.teardown(() => a.stop());
-    await eventually(() => hub.plane.sessions.size === 1, "agent connected");
 
     const created = await hub.api("POST", "/enabler", {
       name: "web",
@@ -35,13 +31,7 @@ test.serial(
     t.is(created.status, 201, JSON.stringify(created.body));
     const id = created.body.uid;
     const enabled = await waitForStatus(hub, id, "Enabled");
-    t.deepEqual(releaseObjects(a.sim, id, webKinds).sort(), [
-      "ConfigMap/web-config",
-      "Deployment/web",
-      "Secret/web-secret",
-      "Service/web",
-      "ServiceAccount/web",
-    ]);
+    t.deepEqual(releaseObjects(a.sim, id, webKinds).sort(), [...webObjectNames]);
     const deployment = a.sim.get("Deployment", "default", "web");
     t.is(deployment?.metadata.labels?.["app.kubernetes.io/instance"], "web");
     t.is(deployment?.metadata.labels?.["app.kubernetes.io/managed-by"], "smart-orchestrator");
@@ -89,16 +79,7 @@ test.serial(
 );
 
 test.serial("not ready within the timeout: Error naming the object and why", async (t) => {
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
-  t.teardown(() => hub.close());
-  const { token } = await hub.createCluster("small");
-  const a = await startSimulatedAgent({
-    hub: hub.hubAddress,
-    token,
-    simulator: { cluster: "name=small,nodes=1,cpu=2" },
-  });
-  t.teardown(() => a.stop());
-  await eventually(() => hub.plane.sessions.size === 1, "agent connected");
+  const { hub } = await startPlaneWithAgent(t, { cluster: "small", simulator: "nodes=1,cpu=2" });
   const res = await hub.api("POST", "/enabler", {
     name: "hungry",
     cluster: "small",
@@ -199,13 +180,7 @@ test.serial("the control plane stopped mid-deploy: nothing lost, nothing duplica
   t.teardown(() => hub2.close());
   const enabled = await waitForStatus(hub2, id, "Enabled");
   t.is(enabled.currentRevision, 1);
-  t.deepEqual(releaseObjects(sim, id, webKinds).sort(), [
-    "ConfigMap/web-config",
-    "Deployment/web",
-    "Secret/web-secret",
-    "Service/web",
-    "ServiceAccount/web",
-  ]);
+  t.deepEqual(releaseObjects(sim, id, webKinds).sort(), [...webObjectNames]);
   t.is(sim.get("Deployment", "default", "web")?.metadata.generation, 1, "applied once, not twice");
   t.is(sim.list("Pod", "default").filter((p) => p.metadata.labels?.app === "web").length, 1);
   t.is((await hub2.api("GET", "/enabler")).body.length, 1);

@@ -1,10 +1,9 @@
 import { realTool } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { startPodinfoRepo } from "../../control-plane/src/testing/helm-repo-server.js";
-import { startSimulatedAgent } from "../support/agent-harness.js";
 import { addAlertmanager } from "../support/chart-repo.js";
-import { waitForStatus } from "../support/enabler-harness.js";
-import { eventually, startHub } from "../support/hub-harness.js";
+import { addChartRepo, startPlaneWithAgent, waitForStatus } from "../support/enabler-harness.js";
+import { eventually } from "../support/hub-harness.js";
 
 // Real Helm renders podinfo (from the local repository fixture) and a packaged
 // alertmanager chart (with values.schema.json); a real agent applies the result.
@@ -16,22 +15,11 @@ const helmTest = helm.ok
 helmTest("podinfo from a local repository: deploy, upgrade with values, delete", async (t) => {
   const repo = await startPodinfoRepo();
   t.teardown(() => repo.close());
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
-  t.teardown(() => hub.close());
-  const added = await hub.api("POST", "/repos/public", {
-    name: "podinfo",
-    description: "",
-    url: repo.url,
+  const { hub, agent: a } = await startPlaneWithAgent(t, {
+    cluster: "edge-1",
+    simulator: "nodes=2",
   });
-  t.is(added.status, 201, JSON.stringify(added.body));
-  const { token } = await hub.createCluster("edge-1");
-  const a = await startSimulatedAgent({
-    hub: hub.hubAddress,
-    token,
-    simulator: { cluster: "name=edge-1,nodes=2" },
-  });
-  t.teardown(() => a.stop());
-  await eventually(() => hub.plane.sessions.size === 1, "agent connected", 30_000);
+  await addChartRepo(hub, "podinfo", repo.url);
 
   const res = await hub.api("POST", "/enabler", {
     name: "podinfo",
@@ -77,20 +65,11 @@ helmTest("chart inputs are checked before anything is stored", async (t) => {
   const repo = await startPodinfoRepo();
   t.teardown(() => repo.close());
   if (helm.ok) addAlertmanager(repo, helm.path);
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
-  t.teardown(() => hub.close());
-  t.is(
-    (await hub.api("POST", "/repos/public", { name: "charts", description: "", url: repo.url }))
-      .status,
-    201,
-  );
-  const { token } = await hub.createCluster("old-k8s");
-  const a = await startSimulatedAgent({
-    hub: hub.hubAddress,
-    token,
-    simulator: { cluster: "name=old-k8s,nodes=1,version=v1.22.17" },
+  const { hub } = await startPlaneWithAgent(t, {
+    cluster: "old-k8s",
+    simulator: "nodes=1,version=v1.22.17",
   });
-  t.teardown(() => a.stop());
+  await addChartRepo(hub, "charts", repo.url);
   // The cluster's Kubernetes version is known once its agent has said Hello.
   await eventually(
     async () => (await hub.api("GET", "/clusters")).body[0]?.kubernetesVersion,

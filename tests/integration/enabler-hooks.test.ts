@@ -1,12 +1,11 @@
 import test from "ava";
-import { startSimulatedAgent } from "../support/agent-harness.js";
 import {
   releaseObjects,
+  startPlaneWithAgent,
   waitForStatus,
   webKinds,
   webManifests,
 } from "../support/enabler-harness.js";
-import { eventually, startHub } from "../support/hub-harness.js";
 
 // Helm hooks as the control plane sees them: shipped inside Apply.objects,
 // run by a real agent on the simulator, the outcome on GET /enabler/:id.
@@ -31,16 +30,7 @@ function hookJob(name: string, phase: string, weight: number, fails = false) {
 }
 
 test("pre-install hooks run by weight before the objects; a failing one leaves the enabler in Error with the Job's reason and nothing else applied", async (t) => {
-  const hub = await startHub({ env: { SO_INSECURE: "true" } });
-  t.teardown(() => hub.close());
-  const { token } = await hub.createCluster("edge");
-  const a = await startSimulatedAgent({
-    hub: hub.hubAddress,
-    token,
-    simulator: { cluster: "name=edge,nodes=1" },
-  });
-  t.teardown(() => a.stop());
-  await eventually(() => hub.plane.sessions.size === 1, "agent connected");
+  const { hub, agent: a } = await startPlaneWithAgent(t, { cluster: "edge" });
 
   // The order in which the objects first appear in the cluster, seen on every change.
   const seen: string[] = [];

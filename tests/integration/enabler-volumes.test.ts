@@ -2,7 +2,7 @@ import { realTool, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { startPodinfoRepo } from "../../control-plane/src/testing/helm-repo-server.js";
 import { addAlertmanager } from "../support/chart-repo.js";
-import { waitForStatus } from "../support/enabler-harness.js";
+import { addChartRepo, waitForStatus } from "../support/enabler-harness.js";
 import { eventually, startHub } from "../support/hub-harness.js";
 import { kubectlOn, startRepairableAgent } from "../support/repairable-agent.js";
 
@@ -34,11 +34,7 @@ test("alertmanager's volumes, a Retain one included: 409 while it runs, deleted 
   addAlertmanager(repo, helm.ok ? helm.path : "");
   const hub = await startHub({ env: { SO_INSECURE: "true" } });
   t.teardown(() => hub.close());
-  t.is(
-    (await hub.api("POST", "/repos/public", { name: "charts", description: "", url: repo.url }))
-      .status,
-    201,
-  );
+  await addChartRepo(hub, "charts", repo.url);
   const { token } = await hub.createCluster("edge");
   const sim = await startSimulator({ cluster: "name=edge,nodes=1" });
   t.teardown(() => sim.close());

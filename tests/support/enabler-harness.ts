@@ -1,5 +1,7 @@
 import type { SimulatorHandle } from "@smart-orchestrator/kube-simulator";
-import { eventually, type HubHarness } from "./hub-harness.js";
+import type { ExecutionContext } from "ava";
+import { type SimulatedAgent, startSimulatedAgent } from "./agent-harness.js";
+import { eventually, type HubHarness, startHub } from "./hub-harness.js";
 
 /** Deploys in tests take a real agent, a simulator and a loaded machine: allow for it. */
 export const deployDeadlineMs = 120_000;
@@ -94,3 +96,46 @@ export function releaseObjects(sim: SimulatorHandle, enablerId: string, kinds: r
 
 /** The kinds {@link webManifests} makes. */
 export const webKinds = ["ConfigMap", "Secret", "ServiceAccount", "Deployment", "Service"] as const;
+
+/**
+ * A plaintext control plane with cluster `cluster` registered, and a real
+ * agent on a simulated cluster of that name joined and connected to it.
+ * `simulator` adds to the cluster spec (default one node, e.g. "nodes=2,cpu=2").
+ * Both are torn down with the test.
+ */
+export async function startPlaneWithAgent(
+  t: ExecutionContext,
+  o: { cluster: string; simulator?: string },
+): Promise<{ hub: HubHarness; agent: SimulatedAgent }> {
+  const hub = await startHub({ env: { SO_INSECURE: "true" } });
+  t.teardown(() => hub.close());
+  const { token } = await hub.createCluster(o.cluster);
+  const agent = await startSimulatedAgent({
+    hub: hub.hubAddress,
+    token,
+    simulator: { cluster: `name=${o.cluster},${o.simulator ?? "nodes=1"}` },
+  });
+  t.teardown(() => agent.stop());
+  await eventually(() => hub.plane.sessions.size === 1, "agent connected");
+  return { hub, agent };
+}
+
+/** Adds a public chart repository by URL; throws with the answer when it is not a 201. */
+export async function addChartRepo(
+  hub: Pick<HubHarness, "api">,
+  name: string,
+  url: string,
+): Promise<void> {
+  const res = await hub.api("POST", "/repos/public", { name, description: "", url });
+  if (res.status !== 201)
+    throw new Error(`add repo ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** What {@link webManifests} leaves in the cluster, as {@link releaseObjects} sorted lists it. */
+export const webObjectNames = [
+  "ConfigMap/web-config",
+  "Deployment/web",
+  "Secret/web-secret",
+  "Service/web",
+  "ServiceAccount/web",
+] as const;

@@ -1,16 +1,18 @@
 import { join } from "node:path";
-import type { Logger } from "@smart-orchestrator/shared";
+import type { CommandResult, Logger, ReleaseStatus } from "@smart-orchestrator/shared";
 import { ChartFetcher, type ChartResolver } from "../charts/chart-fetcher.js";
 import { HelmRenderer } from "../charts/helm-renderer.js";
 import { RendererSet } from "../charts/manifest-renderer.js";
 import { RawManifestRenderer } from "../charts/raw-manifest-renderer.js";
 import type { Store } from "../store/store.js";
+import { ClusterSerial } from "./cluster-serial.js";
 import { CommandOutbox, type SessionLookup } from "./command-outbox.js";
 import { type EnablerDoc, enablerCollection } from "./enabler-doc.js";
+import type { ClusterChooser, ClusterDirectory } from "./enabler-ports.js";
 import { EnablerRecords } from "./enabler-records.js";
-import { type ClusterChooser, type ClusterDirectory, EnablerService } from "./enabler-service.js";
+import { EnablerService } from "./enabler-service.js";
 import { ReleaseBuilder } from "./release-builder.js";
-import { ReleaseReconciler } from "./release-reconciler.js";
+import { type ReconcileSummary, ReleaseReconciler } from "./release-reconciler.js";
 import { type RevisionDoc, RevisionStore, revisionCollectionName } from "./revision-store.js";
 import { SettleSignals } from "./settle-signals.js";
 import { type TombstoneDoc, TombstoneStore, tombstoneCollection } from "./tombstone-store.js";
@@ -37,8 +39,16 @@ export interface Enablers {
   readonly service: EnablerService;
   /** `DELETE /enabler/volumes/:id`. */
   readonly volumes: VolumeService;
-  /** Reconciles each cluster's ReleaseStatus with the records (hub `onReleaseStatus`). */
+  /** Reconciles each cluster's ReleaseStatus with the records. */
   readonly reconciler: ReleaseReconciler;
+  /**
+   * What the hub hands over from an agent, handled per cluster in the order
+   * the agent sent it: command results and ReleaseStatus.
+   */
+  readonly fromAgent: {
+    result(clusterId: string, result: CommandResult): Promise<void>;
+    releaseStatus(clusterId: string, status: ReleaseStatus): Promise<ReconcileSummary>;
+  };
   readonly outbox: CommandOutbox;
   readonly records: EnablerRecords;
   readonly tombstones: TombstoneStore;
@@ -124,10 +134,16 @@ export async function createEnablers(o: CreateEnablersOptions): Promise<Enablers
   let timer: NodeJS.Timeout | undefined;
   const expire = () =>
     void tombstones.expire().catch((err: unknown) => log.error({ err }, "tombstone expiry failed"));
+  const serial = new ClusterSerial();
   return {
     service,
     volumes,
     reconciler,
+    fromAgent: {
+      result: (clusterId, result) => serial.run(clusterId, () => outbox.result(clusterId, result)),
+      releaseStatus: (clusterId, status) =>
+        serial.run(clusterId, () => reconciler.reconcile(clusterId, status)),
+    },
     outbox,
     records,
     tombstones,

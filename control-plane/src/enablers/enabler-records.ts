@@ -4,13 +4,20 @@ import {
   type EnablerDoc,
   type EnablerStatus,
   enablerStatuses,
-  maxStatusMoves,
   type ObjectStatus,
   type PendingCommand,
-  type RevisionSummary,
   statusOfOperation,
   type VolumesOutcome,
 } from "./enabler-doc.js";
+import { enablerNotFound, nameTaken } from "./enabler-errors.js";
+import {
+  moved,
+  reconciled,
+  type StartOptions,
+  started,
+  strip,
+  withoutCommand,
+} from "./enabler-transitions.js";
 import { type ReportedRelease, verdictOf } from "./release-report.js";
 
 /** A new enabler as `EnablerRecords.create` takes it; status fields are filled in. */
@@ -19,15 +26,11 @@ export type NewEnabler = Omit<
   "status" | "statusReason" | "moves" | "objects" | "pending" | "pendingCommandId" | "updatedAt"
 >;
 
-/** Changes an upgrade makes to the stored request, besides the new revision. */
-export type UpgradeChanges = Partial<
-  Pick<EnablerDoc, "values" | "versionSpec" | "timeout" | "timeoutMs">
->;
-
 /**
  * Owns every write to enabler documents. Each method is one intent and one
  * atomic document write; the status and the pending command change together,
- * so the pair "revision document, then this write" is the outbox.
+ * so the pair "revision document, then this write" is the outbox. What each
+ * write turns the document into is worked out in enabler-transitions.
  */
 export class EnablerRecords {
   readonly #docs: Collection<EnablerDoc>;
@@ -62,62 +65,23 @@ export class EnablerRecords {
         updatedAt: at,
       });
     } catch (err) {
+      // The unique release key caught a create racing this one past the early check.
       if (err instanceof AppError && err.code === ErrorCode.AlreadyExists) {
-        throw new AppError(
-          ErrorCode.AlreadyExists,
-          `an enabler named "${doc.name}" already exists in namespace ${doc.namespace} of this cluster`,
-          {
-            fields: [{ field: "name", reason: "already in use in this cluster and namespace" }],
-            cause: err,
-          },
-        );
+        throw nameTaken(doc.name, doc.namespace, err);
       }
       throw err;
     }
   }
 
   /**
-   * Starts an upgrade or a delete: refused with 409 (naming the operation in
-   * flight) while another command is pending.
+   * Starts an upgrade or a delete ({@link started}): refused with 409
+   * (naming the operation in flight) while another command is pending.
    */
-  async start(
-    id: string,
-    command: PendingCommand,
-    options: {
-      waitingReason: string | undefined;
-      revision?: RevisionSummary;
-      changes?: UpgradeChanges;
-    },
-  ): Promise<EnablerDoc> {
-    const updated = await updateWithRetry(this.#docs, id, (doc) => {
-      assertIdle(doc);
-      // A delete shows Deleting even while it waits for the cluster (DELETE answers 202 Deleting).
-      const status =
-        options.waitingReason && command.operation !== "delete"
-          ? "Pending"
-          : statusOfOperation(command.operation, doc.status);
-      const reason =
-        options.waitingReason ??
-        (command.operation === "delete" ? "deleting" : `upgrading to revision ${command.revision}`);
-      if (command.operation === "volumes") {
-        // Deleting volumes leaves the status alone: only the outbox entry is written.
-        return { ...strip(doc), pending: command, pendingCommandId: command.id };
-      }
-      return {
-        ...this.#moved(doc, status, reason),
-        ...options.changes,
-        ...(options.revision
-          ? {
-              currentRevision: options.revision.revision,
-              revisions: [...doc.revisions, options.revision],
-              ...(options.revision.version ? { version: options.revision.version } : {}),
-            }
-          : {}),
-        pending: options.waitingReason ? { ...command, waitingForCluster: true as const } : command,
-        pendingCommandId: command.id,
-      };
-    });
-    if (!updated) throw notFound(id);
+  async start(id: string, command: PendingCommand, options: StartOptions): Promise<EnablerDoc> {
+    const updated = await updateWithRetry(this.#docs, id, (doc) =>
+      started(doc, command, options, this.#now()),
+    );
+    if (!updated) throw enablerNotFound(id);
     return updated;
   }
 
@@ -129,7 +93,7 @@ export class EnablerRecords {
       const { waitingForCluster: _w, ...delivered } = p;
       const status = statusOfOperation(p.operation, doc.status);
       return {
-        ...this.#moved(doc, status, `${status.toLowerCase()} on the cluster`),
+        ...moved(doc, status, `${status.toLowerCase()} on the cluster`, this.#now()),
         pending: delivered,
       };
     });
@@ -161,12 +125,9 @@ export class EnablerRecords {
   ): Promise<EnablerDoc | undefined> {
     return updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== commandId) return undefined;
-      const {
-        pending: _p,
-        pendingCommandId: _c,
-        progress: _g,
-        ...rest
-      } = this.#moved(doc, "Enabled", `revision ${revision} applied and ready`);
+      const rest = withoutCommand(
+        moved(doc, "Enabled", `revision ${revision} applied and ready`, this.#now()),
+      );
       const confirmed = {
         at: rest.updatedAt,
         revision,
@@ -187,12 +148,7 @@ export class EnablerRecords {
   ): Promise<EnablerDoc | undefined> {
     return updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== commandId) return undefined;
-      const {
-        pending: _p,
-        pendingCommandId: _c,
-        progress: _g,
-        ...rest
-      } = this.#moved(doc, "Error", reason);
+      const rest = withoutCommand(moved(doc, "Error", reason, this.#now()));
       return { ...rest, ...(objects ? { objects: [...objects] } : {}) };
     });
   }
@@ -210,25 +166,10 @@ export class EnablerRecords {
   ): Promise<string | undefined> {
     let queued: string | undefined;
     await updateWithRetry(this.#docs, id, (doc) => {
-      queued = undefined;
-      const v = verdictOf(doc, seen, this.#now());
-      const extra = {
-        confirmed: v.confirmed,
-        ...(v.lastRepair ? { lastRepair: v.lastRepair } : {}),
-        ...(v.appliedRevision !== undefined ? { appliedRevision: v.appliedRevision } : {}),
-      };
-      if (v.reapply) {
-        const c = command(doc.currentRevision);
-        queued = c.id;
-        return {
-          ...this.#moved(doc, statusOfOperation(c.operation, doc.status), v.reapply),
-          ...extra,
-          pending: c,
-          pendingCommandId: c.id,
-        };
-      }
-      if (v.move) return { ...this.#moved(doc, v.move.status, v.move.reason), ...extra };
-      return { ...strip(doc), ...extra };
+      const verdict = verdictOf(doc, seen, this.#now());
+      const reapply = verdict.reapply ? command(doc.currentRevision) : undefined;
+      queued = reapply?.id;
+      return reconciled(doc, verdict, reapply, this.#now());
     });
     return queued;
   }
@@ -237,8 +178,11 @@ export class EnablerRecords {
   async volumesDone(id: string, outcome: VolumesOutcome): Promise<EnablerDoc | undefined> {
     return updateWithRetry(this.#docs, id, (doc) => {
       if (doc.pending?.id !== outcome.commandId) return undefined;
-      const { pending: _p, pendingCommandId: _c, progress: _g, _v, ...rest } = doc;
-      return { ...rest, volumes: outcome, updatedAt: this.#now().toISOString() };
+      return {
+        ...withoutCommand(strip(doc)),
+        volumes: outcome,
+        updatedAt: this.#now().toISOString(),
+      };
     });
   }
 
@@ -255,6 +199,13 @@ export class EnablerRecords {
   /** One enabler, or undefined. */
   get(id: string): Promise<EnablerDoc | undefined> {
     return this.#docs.get(id);
+  }
+
+  /** One enabler, or the 404 naming it. */
+  async require(id: string): Promise<EnablerDoc> {
+    const doc = await this.#docs.get(id);
+    if (!doc) throw enablerNotFound(id);
+    return doc;
   }
 
   /** Enablers matching a filter, by name. */
@@ -293,34 +244,4 @@ export class EnablerRecords {
     }
     return out;
   }
-
-  #moved(doc: EnablerDoc, status: EnablerStatus, reason: string): NewDoc<EnablerDoc> {
-    const at = this.#now().toISOString();
-    const moves = [...doc.moves, { status, reason, at }].slice(-maxStatusMoves);
-    return { ...strip(doc), status, statusReason: reason, moves, updatedAt: at };
-  }
-}
-
-function strip(doc: EnablerDoc): NewDoc<EnablerDoc> {
-  const { _v, ...rest } = doc;
-  return rest;
-}
-
-function assertIdle(doc: EnablerDoc): void {
-  const p = doc.pending;
-  if (!p) return;
-  const what =
-    p.operation === "delete"
-      ? "a delete"
-      : p.operation === "volumes"
-        ? "a volume delete"
-        : `a ${p.operation} of revision ${p.revision}`;
-  throw new AppError(
-    ErrorCode.Conflict,
-    `enabler ${doc.name} is busy: ${what} is in flight (status ${doc.status}); try again when it is done`,
-  );
-}
-
-function notFound(id: string): AppError {
-  return new AppError(ErrorCode.NotFound, `enabler ${id} not found`);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { AppError, ErrorCode, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import semver from "semver";
+import { stringify } from "yaml";
 import type { FetchedChart } from "../charts/chart-fetcher.js";
 import type { KubeObject, RenderedObject, RenderRequest } from "../charts/manifest-renderer.js";
 import { effectiveValues, type Values } from "../charts/values.js";
@@ -36,6 +37,22 @@ export type ReleaseSource =
       readonly values: Values;
     }
   | { readonly type: "manifests"; readonly yaml: string };
+
+/** What a create request deploys: a chart with values, or its manifests as YAML. */
+export function sourceOf(
+  helmChart: string | undefined,
+  manifests: string | readonly Record<string, unknown>[] | undefined,
+  version: string | null | undefined,
+  values: Record<string, unknown>,
+): ReleaseSource {
+  if (helmChart)
+    return { type: "chart", ref: helmChart, ...(version ? { versionSpec: version } : {}), values };
+  const yaml =
+    typeof manifests === "string"
+      ? manifests
+      : (manifests ?? []).map((o) => stringify(o)).join("---\n");
+  return { type: "manifests", yaml };
+}
 
 /** A built release, ready to be stored as a revision. */
 export interface BuiltRelease {

@@ -143,3 +143,17 @@ test("a release no record has is deleted; another cluster's enabler is left alon
   t.deepEqual(other.deleted, []);
   t.is(await f.tombstones.get(uid), undefined);
 });
+
+test("progressing changes nothing; a revision newer than any stored is an Error naming both", async (t) => {
+  const { f, uid } = await deployed();
+  await f.reconciler.reconcile(
+    "c1",
+    status({ enablerId: uid, health: ReleaseHealth.RELEASE_HEALTH_PROGRESSING, message: "1 of 2" }),
+  );
+  let view = await f.service.get(uid);
+  t.like(view, { status: "Enabled", clusterState: { health: "progressing", message: "1 of 2" } });
+  await f.reconciler.reconcile("c1", status({ enablerId: uid, revision: 7 }));
+  view = await f.service.get(uid);
+  t.is(view.status, "Error");
+  t.is(view.statusReason, "the cluster holds revision 7, newer than the newest stored here (1)");
+});

@@ -6,8 +6,8 @@ import type { TombstoneStore } from "./tombstone-store.js";
 
 /** What {@link ReleaseReconciler} is built from. */
 export interface ReleaseReconcilerDeps {
-  readonly enablers: EnablerRecords;
-  readonly tombstones: TombstoneStore;
+  readonly enablers: Pick<EnablerRecords, "get" | "list" | "reconciled">;
+  readonly tombstones: Pick<TombstoneStore, "requeueDelete">;
   /** Something was queued for the cluster (CommandOutbox.nudge). */
   readonly nudge: (clusterId: string) => void;
   readonly now: () => Date;
@@ -37,27 +37,16 @@ export interface ReconcileSummary {
  */
 export class ReleaseReconciler {
   readonly #d: ReleaseReconcilerDeps;
-  /** One reconcile per cluster at a time; a newer report waits for the older one. */
-  readonly #chains = new Map<string, Promise<unknown>>();
 
   constructor(deps: ReleaseReconcilerDeps) {
     this.#d = deps;
   }
 
-  /** Reconciles a cluster's ReleaseStatus (hub `onReleaseStatus`). */
-  reconcile(clusterId: string, status: ReleaseStatus): Promise<ReconcileSummary> {
-    const before = this.#chains.get(clusterId) ?? Promise.resolve();
-    const run = before.catch(() => undefined).then(() => this.#reconcile(clusterId, status));
-    this.#chains.set(clusterId, run);
-    void run
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.#chains.get(clusterId) === run) this.#chains.delete(clusterId);
-      });
-    return run;
-  }
-
-  async #reconcile(clusterId: string, status: ReleaseStatus): Promise<ReconcileSummary> {
+  /**
+   * Reconciles a cluster's ReleaseStatus (hub `onReleaseStatus`). Callers
+   * run it in the cluster's message order (see ClusterSerial).
+   */
+  async reconcile(clusterId: string, status: ReleaseStatus): Promise<ReconcileSummary> {
     const reported = readReleaseStatus(status);
     const reapplied: string[] = [];
     const deleted: string[] = [];

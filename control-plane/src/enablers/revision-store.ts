@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { KubeObject } from "../charts/manifest-renderer.js";
 import type { Collection, NewDoc, StoredDoc } from "../store/store.js";
+import type { RevisionSummary } from "./enabler-doc.js";
+import type { BuiltRelease } from "./release-builder.js";
 
 /**
  * One stored revision of an enabler, `<enablerId>/<n>`: the rendered
@@ -64,6 +66,49 @@ export class RevisionStore {
       ...rest,
       objectsGz: gz.toString("base64"),
     });
+  }
+
+  /**
+   * Stores a built release as revision `revision` of an enabler and returns
+   * the summary its enabler document keeps (the document write that follows
+   * completes the outbox pair).
+   */
+  async record(
+    enablerId: string,
+    revision: number,
+    built: BuiltRelease,
+    createdAt: Date,
+  ): Promise<RevisionSummary> {
+    const summary: RevisionSummary = {
+      revision,
+      ...(built.chart ? { chart: built.chart } : {}),
+      ...(built.version ? { version: built.version } : {}),
+      valuesDigest: built.valuesDigest,
+      objectCount: built.packed.objectCount,
+      ...(built.testHooks ? { testHooks: built.testHooks } : {}),
+      createdAt: createdAt.toISOString(),
+    };
+    await this.write({
+      enablerId,
+      ...summary,
+      renderedBytes: built.packed.renderedBytes,
+      gz: built.packed.gz,
+    });
+    return summary;
+  }
+
+  /**
+   * A stored revision back as a built release, or undefined when it is
+   * gone. Stored objects are reused as they are, never rendered again.
+   */
+  async reload(enablerId: string, summary: RevisionSummary): Promise<BuiltRelease | undefined> {
+    const gz = await this.objectsGz(enablerId, summary.revision);
+    if (!gz) return undefined;
+    return {
+      packed: { gz, renderedBytes: gunzipSync(gz).length, objectCount: summary.objectCount },
+      valuesDigest: summary.valuesDigest,
+      ...(summary.testHooks ? { testHooks: summary.testHooks } : {}),
+    };
   }
 
   /** The gzipped objects of a revision, or undefined when it is gone. */

@@ -1,14 +1,14 @@
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import { newCommand, type VolumesOutcome } from "./enabler-doc.js";
+import type { ClusterDirectory, OutboxNudge } from "./enabler-ports.js";
 import type { EnablerRecords } from "./enabler-records.js";
-import type { ClusterDirectory, OutboxNudge } from "./enabler-service.js";
 import { nextOrTimeout, type SettleSignals, type SettleSubscription } from "./settle-signals.js";
 import type { TombstoneStore } from "./tombstone-store.js";
 
 /** What {@link VolumeService} is built from. */
 export interface VolumeServiceDeps {
-  readonly records: EnablerRecords;
-  readonly tombstones: TombstoneStore;
+  readonly records: Pick<EnablerRecords, "get" | "start">;
+  readonly tombstones: Pick<TombstoneStore, "get" | "startVolumes">;
   readonly clusters: ClusterDirectory;
   readonly nudge: OutboxNudge;
   readonly signals: SettleSignals;

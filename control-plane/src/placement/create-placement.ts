@@ -1,8 +1,9 @@
 import type { Logger } from "@smart-orchestrator/shared";
 import type { ControlPlaneConfig } from "../config.js";
+import type { ClusterChooser } from "../enablers/enabler-ports.js";
 import type { CreateEnablerInput } from "../enablers/enabler-schemas.js";
-import { type ClusterChooser, sourceOf } from "../enablers/enabler-service.js";
 import type { ReleaseSource } from "../enablers/release-builder.js";
+import { sourceOf } from "../enablers/release-builder.js";
 import { ClusterForecasts, type UsagePoints } from "./cluster-forecasts.js";
 import { EnablerPlacement, type PlacementFleet } from "./enabler-placement.js";
 import { nodeTable } from "./node-table.js";

@@ -195,7 +195,7 @@ export class ApplyEngine {
   /** Removes every object of a release; throws CommandFailure when some are still there at the deadline. */
   delete(input: DeleteInput, progress: EngineProgress): Promise<EngineOutcome> {
     return deleteRelease(
-      { client: this.#c, clock: this.#clock, book: this.#book },
+      { client: this.#c, clock: this.#clock, book: this.#book, waiter: this.#waiter },
       input,
       progress,
     );

@@ -46,7 +46,7 @@ export interface KindWatchTiming {
 /**
  * The objects of one kind that a wait follows, kept current by list then
  * watch from the list's resourceVersion, so no change between the two is
- * missed. Whenever the watch ends (an error, 410 Gone, the server's
+ * missed ({@link follow} opens the watch only once the wait has to wait). Whenever the watch ends (an error, 410 Gone, the server's
  * timeout) the next `ensure` lists again and watches from there; a watch
  * that keeps failing turns into a re-list every `retryMs`, i.e. polling.
  */
@@ -61,6 +61,8 @@ export class KindWatch {
   #watching = false;
   #startedAt = Number.NEGATIVE_INFINITY;
   #stop: (() => void) | undefined;
+  /** The list a watch should start from, until {@link follow} starts it. */
+  #from: { generation: number; resourceVersion: string } | undefined;
   #closed = false;
   /** Why the last list failed; undefined once a list succeeds. */
   error: string | undefined = "not listed yet";
@@ -113,6 +115,20 @@ export class KindWatch {
     this.#objects.clear();
     for (const o of listed.items) this.#keep(o);
     this.#watching = true;
+    this.#from = { generation, resourceVersion: listed.resourceVersion };
+  }
+
+  /**
+   * Starts the watch from the last list's resourceVersion, if it is not
+   * running yet. Separate from {@link ensure} so a wait that is over after
+   * the list never opens one; starting late misses nothing, since the watch
+   * replays every change after that version.
+   */
+  follow(): void {
+    const from = this.#from;
+    this.#from = undefined;
+    if (!from || this.#closed || from.generation !== this.#generation) return;
+    const generation = from.generation;
     let over = false;
     const live = () => !over && generation === this.#generation;
     const ended = () => {
@@ -121,11 +137,11 @@ export class KindWatch {
       this.#watching = false;
       this.#wake();
     };
-    let stop: () => void;
-    try {
-      stop = await this.#reader.watch(
+    // Not awaited: a watch whose response never starts must not hold the wait past its deadline.
+    this.#reader
+      .watch(
         this.#query,
-        listed.resourceVersion,
+        from.resourceVersion,
         (type, object) => {
           if (!live()) return;
           // 410 Gone and its kin end the stream: list again.
@@ -136,16 +152,17 @@ export class KindWatch {
           this.#wake();
         },
         ended,
+      )
+      .then(
+        (stop) => {
+          if (live() && !this.#closed) this.#stop = stop;
+          else stop();
+        },
+        () => ended(),
       );
-    } catch {
-      ended();
-      return;
-    }
-    if (live() && !this.#closed) this.#stop = stop;
-    else stop();
   }
 
-  /** Stops the watch for good. */
+  /** Stops the watch for good (one still starting stops as soon as it has). */
   close(): void {
     this.#closed = true;
     this.#generation++;

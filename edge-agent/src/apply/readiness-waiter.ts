@@ -69,6 +69,8 @@ export interface WaitOptions {
   readonly progress?: WaitProgress;
   /** Aborts when a newer command for the release arrives: the wait ends at once. */
   readonly signal?: AbortSignal;
+  /** Wait until the objects are gone (deleted, finalizers done) instead of ready; every kind is watched. */
+  readonly gone?: boolean;
 }
 
 /** Timing of {@link ReadinessWaiter}; the defaults suit a real cluster. */
@@ -128,7 +130,7 @@ export class ReadinessWaiter {
       dirty = true;
       wakeUp?.();
     };
-    const watches = this.#watchesFor(refs, options.selector, wake);
+    const watches = this.#watchesFor(refs, options, wake);
     signal?.addEventListener("abort", wake);
     const started = this.#clock.now();
     let lastKey = "";
@@ -140,7 +142,9 @@ export class ReadinessWaiter {
         dirty = false;
         const now = this.#clock.now();
         await Promise.all([...watches.values()].map((w) => w.ensure(now)));
-        const states = await Promise.all(refs.map((ref) => this.#state(ref, watches)));
+        const states = await Promise.all(
+          refs.map((ref) => (options.gone ? goneState(ref, watches) : this.#state(ref, watches))),
+        );
         const notReady = states.filter((s) => !s.ready);
         const outcome = (timedOut: boolean) => ({
           states: states.map((s) => withWhy(s, explained)),
@@ -169,6 +173,7 @@ export class ReadinessWaiter {
           }
         }
         if (dirty) continue;
+        for (const w of watches.values()) w.follow();
         await this.#pause(at, deadline, watches, (resolve) => {
           wakeUp = resolve;
         });
@@ -182,12 +187,12 @@ export class ReadinessWaiter {
 
   #watchesFor(
     refs: readonly ObjectRef[],
-    selector: string,
+    { selector, gone }: WaitOptions,
     wake: () => void,
   ): Map<string, KindWatch> {
     const names = new Map<string, { ref: ObjectRef; names: string[] }>();
     for (const ref of refs) {
-      if (!changingKinds.has(ref.kind)) continue;
+      if (!gone && !changingKinds.has(ref.kind)) continue;
       const key = groupKey(ref);
       const group = names.get(key) ?? { ref, names: [] };
       group.names.push(ref.name);
@@ -294,6 +299,15 @@ export class ReadinessWaiter {
 
 function modeOf(sc: KubeObject): string {
   return String((sc as { volumeBindingMode?: string }).volumeBindingMode ?? "Immediate");
+}
+
+/** Done when the object is no longer listed (and the list worked). */
+function goneState(ref: ObjectRef, watches: Map<string, KindWatch>): WaitState {
+  const watch = watches.get(groupKey(ref));
+  if (watch?.error) return { ref, ready: false, message: `could not read it: ${watch.error}` };
+  return watch?.get(ref.name)
+    ? { ref, ready: false, message: "still there (finalizers?)" }
+    : { ref, ready: true, message: "" };
 }
 
 function withWhy(s: WaitState, why: ReadonlyMap<string, string>): WaitState {

@@ -18,6 +18,18 @@ const frozenClock: WaitClock = {
     new Promise((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true })),
 };
 
+/** Time moves only when the waiter sleeps (a tick at a time), however slow the machine. */
+function steppingClock(): WaitClock {
+  let now = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+      await new Promise((r) => setTimeout(r, 2));
+    },
+  };
+}
+
 /** Fails the test with `what` instead of hanging when `p` never settles. */
 function within<T>(p: Promise<T>, what: string, ms = 60_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -54,15 +66,17 @@ async function applyWeb(kit: Awaited<ReturnType<typeof startEngineKit>>): Promis
   await kit.client.apply(gpuWeb, false);
 }
 
-const isReady = (o: object | undefined) =>
-  (o as { status?: { availableReplicas?: number } } | undefined)?.status?.availableReplicas === 1;
-
-test("a workload that becomes ready later is seen through the watch, with no poll", async (t) => {
-  const kit = await startEngineKit(0);
-  t.teardown(() => kit.close());
-  await applyWeb(kit);
-  const reads: string[] = [];
-  const reader: ReadinessReader = {
+/**
+ * The kit's reader, writing down each list ("list Deployment at 12") and
+ * watch ("watch Deployment from 12"), and running `whileWatching` once a
+ * watch is running.
+ */
+function recordingReader(
+  kit: Awaited<ReturnType<typeof startEngineKit>>,
+  reads: string[],
+  whileWatching: () => unknown,
+): ReadinessReader {
+  return {
     ...kit.recording,
     listAt: async (q) => {
       const list = await kit.client.listAt(q);
@@ -72,11 +86,30 @@ test("a workload that becomes ready later is seen through the watch, with no pol
     watch: async (q, rv, onEvent, onEnd) => {
       reads.push(`watch ${q.kind} from ${rv}`);
       const stop = await kit.client.watch(q, rv, onEvent, onEnd);
-      // The watch runs: now let the Deployment's pod be scheduled.
-      kit.sim.addNode({ name: "gpu-1", labels: { "example.com/gpu": "yes" } });
+      await whileWatching();
       return stop;
     },
   };
+}
+
+/** The reads a wait that ended through one watch made: one list, then a watch from its version. */
+function oneListOneWatch(reads: readonly string[]): string[] {
+  const version = /^list Deployment at (\d+)$/.exec(reads[0] ?? "")?.[1] ?? "?";
+  return [`list Deployment at ${version}`, `watch Deployment from ${version}`];
+}
+
+const isReady = (o: object | undefined) =>
+  (o as { status?: { availableReplicas?: number } } | undefined)?.status?.availableReplicas === 1;
+
+test("a workload that becomes ready later is seen through the watch, with no poll", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  await applyWeb(kit);
+  const reads: string[] = [];
+  // The watch runs: now let the Deployment's pod be scheduled.
+  const reader = recordingReader(kit, reads, () =>
+    kit.sim.addNode({ name: "gpu-1", labels: { "example.com/gpu": "yes" } }),
+  );
   const out = await within(
     new ReadinessWaiter(reader, frozenClock).wait(
       [{ apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "settings" }, webRef],
@@ -89,13 +122,7 @@ test("a workload that becomes ready later is seen through the watch, with no pol
     out.states.every((s) => s.ready),
     JSON.stringify(out.states),
   );
-  const version = /^list Deployment at (\d+)$/.exec(reads[0] ?? "")?.[1];
-  t.truthy(version, reads.join("; "));
-  t.deepEqual(
-    reads,
-    [`list Deployment at ${version}`, `watch Deployment from ${version}`],
-    "one list, then one watch from its version; no re-reads",
-  );
+  t.deepEqual(reads, oneListOneWatch(reads), "no re-reads");
   t.false(
     reads.some((r) => r.includes("ConfigMap")),
     "a kind that is ready once applied costs no read",
@@ -162,15 +189,7 @@ test("a watch that fails or reports 410 Gone is replaced by a fresh list and wat
       return stop;
     },
   };
-  // Time moves only when the waiter sleeps, a second per tick, however slow the machine.
-  let now = 0;
-  const stepClock: WaitClock = {
-    now: () => now,
-    sleep: async (ms) => {
-      now += ms;
-      await new Promise((r) => setTimeout(r, 2));
-    },
-  };
+  const stepClock = steppingClock();
   const out = await within(
     new ReadinessWaiter(reader, stepClock).wait([webRef], {
       deadline: 600_000,
@@ -205,4 +224,45 @@ test("the wait ends as soon as a newer command aborts it, without waiting for a 
   );
   t.true(out.aborted);
   t.false(out.states[0]?.ready);
+});
+
+test("a watch whose response never starts does not hold the wait past its deadline", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  await applyWeb(kit);
+  const reader: ReadinessReader = {
+    ...kit.recording,
+    watch: () => new Promise<() => void>(() => {}),
+  };
+  const stepClock = steppingClock();
+  const out = await within(
+    new ReadinessWaiter(reader, stepClock).wait([webRef], {
+      deadline: 30_000,
+      selector: releaseSelector(release),
+    }),
+    "the deadline to end the wait",
+  );
+  t.true(out.timedOut);
+  t.regex(out.states[0]?.message ?? "", /0 of 1 replicas/);
+});
+
+test("a delete's wait sees the object go through the watch, with no poll", async (t) => {
+  const kit = await startEngineKit(0);
+  t.teardown(() => kit.close());
+  await applyWeb(kit);
+  const reads: string[] = [];
+  // Still there when listed; it goes only now, while the watch runs.
+  const reader = recordingReader(kit, reads, () => kit.client.remove(webRef));
+  const out = await within(
+    new ReadinessWaiter(reader, frozenClock).wait([webRef], {
+      deadline: 60_000,
+      selector: releaseSelector(release),
+      gone: true,
+    }),
+    "the watch to report the Deployment gone",
+  );
+  t.false(out.timedOut);
+  t.true(out.states[0]?.ready, JSON.stringify(out.states));
+  t.deepEqual(reads, oneListOneWatch(reads), "no re-reads");
+  t.is(kit.sim.get("Deployment", "shop", "web"), undefined);
 });

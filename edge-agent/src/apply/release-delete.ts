@@ -6,8 +6,9 @@ import type { DeleteInput } from "./command-input.js";
 import { describeRef } from "./object-apply.js";
 import { type ObjectRef, refOf } from "./object-client.js";
 import { formatMs, status } from "./object-status.js";
-import type { WaitClock } from "./readiness-waiter.js";
+import type { ReadinessWaiter, WaitClock } from "./readiness-waiter.js";
 import type { ReleaseBook } from "./release-book.js";
+import { releaseSelector } from "./release-labels.js";
 import { newestRevision, objectKey, scanRelease } from "./release-scan.js";
 
 /** What a delete needs from the engine. */
@@ -15,6 +16,7 @@ export interface DeleteDeps {
   readonly client: EngineClient;
   readonly clock: WaitClock;
   readonly book: ReleaseBook;
+  readonly waiter: ReadinessWaiter;
 }
 
 /**
@@ -56,7 +58,13 @@ export async function deleteRelease(
     kinds: [],
     deleted: true,
   });
-  const left = await waitGone(deps, removed, deadline, progress);
+  // Watched, like readiness: an object is gone the moment the API server says so.
+  const left = await waitGone(
+    deps,
+    removed,
+    { deadline, selector: releaseSelector(input) },
+    progress,
+  );
   const still = new Set(left.map(objectKey));
   for (const ref of removed) {
     const gone = !still.has(objectKey(ref));
@@ -82,22 +90,19 @@ export async function deleteRelease(
 async function waitGone(
   deps: DeleteDeps,
   refs: readonly ObjectRef[],
-  deadline: number,
+  options: { deadline: number; selector: string },
   progress: EngineProgress,
 ): Promise<ObjectRef[]> {
-  let left = [...refs];
-  let reported = -1;
-  for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
-    const still: ObjectRef[] = [];
-    for (const ref of left) if (await deps.client.get(ref)) still.push(ref);
-    left = still;
-    const now = deps.clock.now();
-    if (left.length === 0 || now >= deadline) return left;
-    if (left.length !== reported) {
-      reported = left.length;
-      const names = left.slice(0, 20).map(describeRef).join(", ");
+  const out = await deps.waiter.wait(refs, {
+    ...options,
+    gone: true,
+    progress: (left) => {
+      const names = left
+        .slice(0, 20)
+        .map((s) => describeRef(s.ref))
+        .join(", ");
       progress(`waiting for ${left.length} objects to be gone: ${names}`, []);
-    }
-    await deps.clock.sleep(Math.min(pause, deadline - now));
-  }
+    },
+  });
+  return out.states.filter((s) => !s.ready).map((s) => s.ref);
 }

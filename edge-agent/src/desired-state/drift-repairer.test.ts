@@ -25,7 +25,7 @@ test.afterEach.always(async () => {
 });
 
 /** A keeper and repairer as the agent builds them, on Secrets in so-agent; `tick` runs one interval. */
-async function agentParts() {
+async function agentParts(onChanged?: () => void) {
   const core = simulatorKubeConfig(kit.sim.url, kit.sim.spec.name).makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: "so-agent" } } }).catch(() => undefined);
   const keeper = new ReleaseKeeper({
@@ -54,7 +54,13 @@ async function agentParts() {
       return kit.client.listSelected(v, k, selector);
     },
   };
-  const repairer = new DriftRepairer({ releases: keeper, client, log: quietLog, every });
+  const repairer = new DriftRepairer({
+    releases: keeper,
+    client,
+    log: quietLog,
+    every,
+    ...(onChanged ? { onChanged } : {}),
+  });
   repairer.start();
   const tick = async () => {
     if (!fire) throw new Error("repairer not started");
@@ -82,16 +88,21 @@ const replicasOf = async () =>
 test.serial(
   "a Deployment deleted or scaled by hand comes back at the next interval, and each repair is counted",
   async (t) => {
-    const { keeper, repairer, tick } = await agentParts();
+    let changes = 0;
+    const { keeper, repairer, tick } = await agentParts(() => changes++);
     await keeper.apply(applyInput([deployment("web", 2), service("web"), configMap("cfg")]), none);
 
     await tick();
     t.is(repairer.repairs, 0, "nothing drifted: nothing re-applied");
     t.is(repairer.stateOf(applyInput([]).enablerId).health, "healthy");
+    t.is(changes, 1, "the first check's health is news");
+    await tick();
+    t.is(changes, 1, "nothing new: nothing to report");
 
     await kit.client.remove(web);
     t.is(await kit.client.get(web), undefined);
     await tick();
+    t.is(changes, 2, "a repair is reported");
     t.is(await replicasOf(), 2);
     let state = repairer.stateOf(applyInput([]).enablerId);
     t.deepEqual(state.lastRepaired, ["Deployment shop/web (recreated)"]);

@@ -64,6 +64,11 @@ export interface DriftRepairerOptions {
   readonly intervalMs?: number;
   readonly every?: Every;
   readonly now?: () => number;
+  /**
+   * Called after a sweep that repaired something or changed a release's
+   * health, so a connected agent can tell the hub at once (ReleaseStatus).
+   */
+  readonly onChanged?: () => void;
 }
 
 const empty: RepairState = {
@@ -149,6 +154,7 @@ export class DriftRepairer {
     const held = this.#o.releases.held();
     for (const id of this.#states.keys())
       if (!held.some((r) => r.enablerId === id)) this.#states.delete(id);
+    const before = this.#signature();
     const seen = await this.#snapshot(held);
     for (const release of held) {
       try {
@@ -161,6 +167,15 @@ export class DriftRepairer {
         this.#set(release.enablerId, { health: "unknown", message: (err as Error).message });
       }
     }
+    if (this.#signature() !== before) this.#o.onChanged?.();
+  }
+
+  /** Each release's health and repair count: what a change worth reporting alters. */
+  #signature(): string {
+    return [...this.#states]
+      .map(([id, s]) => `${id}:${s.health}:${s.repairs}`)
+      .sort()
+      .join(",");
   }
 
   /**

@@ -106,6 +106,8 @@ export class HubLink {
   #preferToken = false;
   #caPem: string | undefined;
   #memoryCredential: { clusterId: string; credential: string } | undefined;
+  /** Writes on the current stream once it has been welcomed; unset between sessions. */
+  #sendOnSession: ((message: AgentMessage) => void) | undefined;
   /** Streams opened, for tests and benchmarks. */
   attempts = 0;
   /** The cluster id from the last Welcome. */
@@ -140,6 +142,17 @@ export class HubLink {
       await this.#sleep(this.#backoff.next());
     }
     this.#setState("stopped", "stopped");
+  }
+
+  /**
+   * Sends a message on the live session (after its Welcome); false, and
+   * nothing sent, while there is none. The agent's ReleaseStatus after a
+   * repair goes this way; the next session's greetings carry it otherwise.
+   */
+  send(message: AgentMessage): boolean {
+    if (!this.#sendOnSession) return false;
+    this.#sendOnSession(message);
+    return true;
   }
 
   /** Ends the stream and the loop. */
@@ -188,6 +201,7 @@ export class HubLink {
       deadline?.clear();
       reportTimer?.clear();
       unsubscribe?.();
+      if (this.#sendOnSession === sendHere) this.#sendOnSession = undefined;
       if (this.state === "connected") this.#setState("disconnected", why);
       finished();
     };
@@ -200,6 +214,9 @@ export class HubLink {
         this.#dropClient();
         finish("read deadline passed");
       }, deadlineMs);
+    };
+    const sendHere = (m: AgentMessage) => {
+      if (!over) stream.write(m);
     };
     const sendReport = () => {
       const report = this.#o.reports.latest();
@@ -219,6 +236,7 @@ export class HubLink {
           this.#preferToken = false;
           welcomedAt = this.#timers.now();
           this.#setState("connected", `cluster ${w.clusterId}`);
+          this.#sendOnSession = sendHere;
           sendReport();
           this.#o.greetings?.().then(
             (messages) => {

@@ -71,6 +71,11 @@ kubectlTest(
       waited.trim(),
       "customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met",
     );
+    const crds = ok(t, await c.kubectl(["get", "crd", "crontabs.stable.example.com"]), "get crd");
+    t.regex(
+      crds,
+      /^NAME\s+CREATED AT\ncrontabs\.stable\.example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/,
+    );
     const applied = ok(t, await c.kubectl(["apply", "-f", "-"], cronTab()), "apply cr");
     t.is(applied.trim(), "crontab.stable.example.com/nightly created");
     const again = ok(

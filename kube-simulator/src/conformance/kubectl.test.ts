@@ -293,3 +293,22 @@ kubectlTest("explain --output plaintext-openapiv2 reads the protobuf /openapi/v2
   t.regex(containers, /RESOURCE:\s+containers <\[\]Object>/);
   t.regex(containers, /^ {3}image\t<string>$/m);
 });
+
+kubectlTest(
+  "discovery is aggregated: api-resources reads /api and /apis and nothing else",
+  async (t) => {
+    // -v=6 logs each request; a fresh cache directory makes kubectl discover from scratch.
+    const r = await c.kubectl([
+      "api-resources",
+      "-v=6",
+      "--cache-dir",
+      `${c.file("cache-marker", "")}.d`,
+    ]);
+    t.is(r.code, 0, r.stderr);
+    const gets = [...r.stderr.matchAll(/verb="GET" url="http:\/\/[^/]+(\/[^?"]*)/g)].map(
+      (m) => m[1],
+    );
+    t.deepEqual(gets, ["/api", "/apis"]);
+    t.regex(r.stdout, /^endpointslices\s+discovery\.k8s\.io\/v1\s+true\s+EndpointSlice$/m);
+  },
+);

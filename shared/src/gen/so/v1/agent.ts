@@ -552,9 +552,11 @@ export interface CommandResult {
 
 /**
  * ReleaseStatus is sent by the agent after every Welcome (and so on every
- * new session), so the control plane can compare what the cluster holds with
- * its records: each release the agent keeps a desired state for, with its
- * revision, health and last drift repairs. Old hubs ignore it.
+ * new session), and again during a session after a drift check that
+ * repaired something or changed a release's health, so the control plane can
+ * compare what the cluster holds with its records: each release the agent
+ * keeps a desired state for, with its revision, health and last drift
+ * repairs. Old hubs ignore it.
  */
 export interface ReleaseStatus {
   /** Agent wall-clock time, Unix milliseconds. */
