@@ -107,6 +107,12 @@ export class KindWatch {
     try {
       listed = await this.#reader.listAt(this.#query);
     } catch (err) {
+      // 404 on a list: the kind is not served (its CRD was deleted), so none of its objects exist.
+      if ((err as { code?: unknown }).code === 404 && generation === this.#generation) {
+        this.error = undefined;
+        this.#objects.clear();
+        return;
+      }
       this.error = (err as Error).message;
       return;
     }
