@@ -15,8 +15,27 @@ const { values } = parseArgs({ options: { outdir: { type: "string" } } });
 const outdir = values.outdir ? resolve(values.outdir) : join(root, "edge-agent", "dist");
 const outfile = join(outdir, "edge-agent.mjs");
 
+/**
+ * node-fetch 2 (client-node's HTTP client) requires whatwg-url only as a
+ * fallback for Node's own URL (`Url.URL || whatwgUrl.URL`), which every
+ * supported Node has. Loading it anyway parsed tr46's IDNA mapping table (a
+ * 260 KB JSON) into the heap at start and pulled in the deprecated punycode
+ * module; the stand-in hands out Node's URL instead.
+ */
+const noWhatwgUrl = {
+  name: "no-whatwg-url",
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "so-shim" }));
+    b.onLoad({ filter: /.*/, namespace: "so-shim" }, () => ({
+      contents: "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",
+      loader: "js",
+    }));
+  },
+};
+
 mkdirSync(outdir, { recursive: true });
 const result = await build({
+  plugins: [noWhatwgUrl],
   absWorkingDir: root,
   entryPoints: ["edge-agent/src/main.ts"],
   outfile,

@@ -90,4 +90,10 @@ export const agentRuns: readonly AgentRun[] = [
   bundled(["--single-threaded"]),
   bundled(["--max-semi-space-size=1", "--optimize-for-size"]),
   bundled(["--max-semi-space-size=1", "--single-threaded"]),
+  // Node 24's young generation grows larger than Node 22's: capping it is the candidate fix.
+  bundled(["--no-opt", "--no-maglev", "--max-semi-space-size=1"]),
+  bundled(["--no-opt", "--no-maglev", "--max-semi-space-size=2"]),
+  bundled(["--no-opt", "--no-maglev", "--max-semi-space-size=1", "--max-old-space-size=128"]),
+  bundled(["--no-opt", "--no-maglev", "--max-semi-space-size=1", "--optimize-for-size"]),
+  bundled(["--no-opt", "--no-maglev", "--max-semi-space-size=1", "--single-threaded-gc"]),
 ];

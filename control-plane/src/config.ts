@@ -1,22 +1,24 @@
 import { hostname } from "node:os";
 import {
-  AppError,
   invalidSetting as invalid,
   type LogLevel,
   parseBoolSetting,
-  parseBytes,
   parseLogLevelSetting,
-  parseMillis,
   readSettings,
   type SettingSpec,
   settingsHelp,
 } from "@smart-orchestrator/shared";
 import {
-  defaultPlacementPolicy,
-  type PlacementPolicy,
-  parsePlacementPolicy,
-} from "./placement/policies.js";
-import { kubernetesDefaultRequests } from "./placement/workload-demand.js";
+  parseCount,
+  parseDefaultRequests,
+  parseDuration,
+  parseMilliseconds,
+  parsePolicy,
+  parsePort,
+  parseSize,
+  parseTimeout,
+} from "./config-values.js";
+import type { PlacementPolicy } from "./placement/policies.js";
 
 /** Whether the REST API demands a bearer token. `none` exists only for legacy clients. */
 export type AuthMode = "token" | "none";
@@ -355,118 +357,4 @@ export function decodeMasterKey(value: string, source = "SO_MASTER_KEY"): Buffer
     throw invalid(source, "must be 32 bytes, as 64 hex characters or base64");
   }
   return key;
-}
-
-function parsePort(input: { value: string | undefined; source: string }, fallback: number): number {
-  if (input.value === undefined) return fallback;
-  const n = Number(input.value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw invalid(input.source, `must be a port number 0-65535, got "${input.value}"`);
-  }
-  return n;
-}
-
-function parsePolicy(input: { value: string | undefined; source: string }): PlacementPolicy {
-  if (input.value === undefined) return defaultPlacementPolicy;
-  try {
-    return parsePlacementPolicy(input.value, input.source);
-  } catch (err) {
-    throw invalid(input.source, AppError.from(err).message.replace(`${input.source} `, ""));
-  }
-}
-
-const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A whole number of minutes or hours from 5 minutes to 23 hours (the forecaster uses the same time on previous days). */
-function parseDuration(
-  input: { value: string | undefined; source: string },
-  fallback: number,
-): number {
-  if (input.value === undefined) return fallback;
-  const m = /^(\d+)\s*([mhd])$/.exec(input.value.trim());
-  const ms = m ? Number(m[1]) * (durationUnits[m[2] as string] as number) : Number.NaN;
-  if (!(ms >= 5 * 60_000 && ms <= 23 * 3_600_000)) {
-    throw invalid(
-      input.source,
-      `must be a duration from 5m to 23h such as 6h or 90m, got "${input.value}"`,
-    );
-  }
-  return ms;
-}
-
-function parseDefaultRequests(input: {
-  value: string | undefined;
-  source: string;
-}): ControlPlaneConfig["placementDefaultRequests"] {
-  if (input.value === undefined) return kubernetesDefaultRequests;
-  const [cpu, mem, extra] = input.value.split(",").map((s) => s.trim());
-  try {
-    if (!cpu || !mem || extra !== undefined) throw new Error("shape");
-    const out = { cpuMillis: Number(parseMillis(cpu)), memoryBytes: Number(parseBytes(mem)) };
-    if (out.cpuMillis <= 0 || out.memoryBytes <= 0) throw new Error("zero");
-    return out;
-  } catch {
-    throw invalid(
-      input.source,
-      `must be "<cpu>,<memory>" above zero such as 100m,200Mi, got "${input.value}"`,
-    );
-  }
-}
-
-function parseMilliseconds(
-  input: { value: string | undefined; source: string },
-  fallback: number,
-): number {
-  if (input.value === undefined) return fallback;
-  const n = Number(input.value);
-  // 1 h at most: a longer wait is the unbounded wait these limits exist to prevent.
-  if (!/^\d+$/.test(input.value.trim()) || n < 1 || n > 3_600_000) {
-    throw invalid(input.source, `must be milliseconds from 1 to 3600000, got "${input.value}"`);
-  }
-  return n;
-}
-
-const sizeUnits: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-function parseSize(input: { value: string | undefined; source: string }, fallback: number): number {
-  if (input.value === undefined) return fallback;
-  const m = /^(\d+)\s*([kmg]?b?)$/i.exec(input.value.trim());
-  const unit = sizeUnits[(m?.[2] ?? "").toLowerCase()];
-  if (!m || unit === undefined || Number(m[1]) <= 0) {
-    throw invalid(input.source, `must be a size such as 5mb or 1048576, got "${input.value}"`);
-  }
-  return Number(m[1]) * unit;
-}
-
-const timeoutUnits: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000 };
-
-/** A timeout as `10s`, `500ms`, `2m` or plain milliseconds; must be positive. */
-function parseTimeout(
-  input: { value: string | undefined; source: string },
-  fallback: number,
-): number {
-  if (input.value === undefined) return fallback;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(input.value.trim());
-  const unit = timeoutUnits[(m?.[2] ?? "").toLowerCase()];
-  const ms = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN;
-  if (!(ms >= 1 && ms <= 2 ** 31 - 1)) {
-    throw invalid(
-      input.source,
-      `must be a duration such as 10s, 500ms or 2m, got "${input.value}"`,
-    );
-  }
-  return ms;
-}
-
-/** A whole number of at least 1. */
-function parseCount(
-  input: { value: string | undefined; source: string },
-  fallback: number,
-): number {
-  if (input.value === undefined) return fallback;
-  const n = Number(input.value);
-  if (!/^\d+$/.test(input.value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw invalid(input.source, `must be a whole number of at least 1, got "${input.value}"`);
-  }
-  return n;
 }

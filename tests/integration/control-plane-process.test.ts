@@ -1,20 +1,12 @@
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
+import { freePort } from "../support/plane-process.js";
 import { spawnTied } from "../support/tied-spawn.js";
 
 const token = "process-test-admin-token-0123";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function start(env: Record<string, string>) {
   const child = spawnTied(process.execPath, ["--import", "tsx", "control-plane/src/main.ts"], {

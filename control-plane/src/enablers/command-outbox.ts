@@ -32,9 +32,23 @@ export interface SessionLookup {
 
 /** What {@link CommandOutbox} is built from. */
 export interface CommandOutboxDeps {
-  readonly enablers: EnablerRecords;
-  readonly revisions: RevisionStore;
-  readonly tombstones: TombstoneStore;
+  readonly enablers: Pick<
+    EnablerRecords,
+    | "queued"
+    | "queuedFor"
+    | "byCommand"
+    | "sent"
+    | "progress"
+    | "applied"
+    | "failed"
+    | "volumesDone"
+    | "remove"
+  >;
+  readonly revisions: Pick<RevisionStore, "objectsGz" | "removeAll">;
+  readonly tombstones: Pick<
+    TombstoneStore,
+    "bury" | "byCommand" | "delivered" | "queuedFor" | "volumesDone"
+  >;
   readonly sessions: SessionLookup;
   readonly log: Logger;
   readonly now: () => Date;

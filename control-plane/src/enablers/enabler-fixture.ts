@@ -13,10 +13,12 @@ import type {
 } from "../charts/manifest-renderer.js";
 import { RendererSet } from "../charts/manifest-renderer.js";
 import { RawManifestRenderer } from "../charts/raw-manifest-renderer.js";
+import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { type CommandChannel, CommandOutbox } from "./command-outbox.js";
 import { type EnablerDoc, enablerCollection } from "./enabler-doc.js";
 import { EnablerRecords } from "./enabler-records.js";
+import type { CreateEnablerInput } from "./enabler-schemas.js";
 import { EnablerService } from "./enabler-service.js";
 import { ReleaseBuilder, type TargetCluster } from "./release-builder.js";
 import { ReleaseReconciler } from "./release-reconciler.js";
@@ -91,6 +93,35 @@ const chartRenderer: ManifestRenderer = {
       : [cm(request.releaseName), test];
   },
 };
+
+/** Two ConfigMaps, `a` and `b`, as the YAML of a manifests enabler. */
+export const twoConfigMaps = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: b}
+`;
+
+/** A create request for `web` in `default` on cluster c1, made of {@link twoConfigMaps}; `extra` overrides. */
+export function createBody(extra: Partial<CreateEnablerInput> = {}): CreateEnablerInput {
+  return {
+    name: "web",
+    cluster: "c1",
+    manifests: twoConfigMaps,
+    timeout: "5m0s",
+    auto: false,
+    namespace: "default",
+    ...extra,
+  };
+}
+
+/** {@link enablerFixture} over a fresh in-memory SQLite store. */
+export async function memoryFixture(options: { maxRenderedBytes?: number } = {}) {
+  const store = SqliteStore.open(":memory:");
+  return { store, ...(await enablerFixture(store, options)) };
+}
 
 /** Everything the enabler unit tests drive: a service, an outbox and fake sessions. */
 export async function enablerFixture(store: Store, options: { maxRenderedBytes?: number } = {}) {

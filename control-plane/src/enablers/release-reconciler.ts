@@ -6,8 +6,8 @@ import type { TombstoneStore } from "./tombstone-store.js";
 
 /** What {@link ReleaseReconciler} is built from. */
 export interface ReleaseReconcilerDeps {
-  readonly enablers: EnablerRecords;
-  readonly tombstones: TombstoneStore;
+  readonly enablers: Pick<EnablerRecords, "get" | "list" | "reconciled">;
+  readonly tombstones: Pick<TombstoneStore, "requeueDelete">;
   /** Something was queued for the cluster (CommandOutbox.nudge). */
   readonly nudge: (clusterId: string) => void;
   readonly now: () => Date;

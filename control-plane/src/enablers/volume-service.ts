@@ -7,8 +7,8 @@ import type { TombstoneStore } from "./tombstone-store.js";
 
 /** What {@link VolumeService} is built from. */
 export interface VolumeServiceDeps {
-  readonly records: EnablerRecords;
-  readonly tombstones: TombstoneStore;
+  readonly records: Pick<EnablerRecords, "get" | "start">;
+  readonly tombstones: Pick<TombstoneStore, "get" | "startVolumes">;
   readonly clusters: ClusterDirectory;
   readonly nudge: OutboxNudge;
   readonly signals: SettleSignals;

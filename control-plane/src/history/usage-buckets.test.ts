@@ -6,6 +6,17 @@ import { bucketMs, bucketStart, UsageBuckets } from "./usage-buckets.js";
 const t0 = Date.parse("2026-03-01T10:00:00Z");
 const noUse = { cpuUsedMillis: null, memoryUsedBytes: null };
 
+/** One node's worth of figures with `free` CPU millis and bytes, no rate and no usage measured. */
+function rateless(free: number) {
+  return {
+    cpuFreeMillis: free,
+    memoryFreeBytes: free,
+    rxBytesPerSecond: null,
+    readyNodes: 1,
+    ...noUse,
+  };
+}
+
 function node(name: string, o: { ready?: boolean; cpuReq?: number; rx?: number } = {}) {
   return {
     name,
@@ -95,13 +106,7 @@ test("reports within 5 minutes fold into one point that closes when the next buc
 
 test("a bucket with no rate keeps rx null, not zero", (t) => {
   const b = new UsageBuckets();
-  const f = {
-    cpuFreeMillis: 1,
-    memoryFreeBytes: 1,
-    rxBytesPerSecond: null,
-    readyNodes: 1,
-    ...noUse,
-  };
+  const f = rateless(1);
   b.add("c1", f, t0);
   const closed = b.add("c1", f, t0 + bucketMs);
   t.is(closed?.rxBytesPerSecond, null);
@@ -110,13 +115,7 @@ test("a bucket with no rate keeps rx null, not zero", (t) => {
 
 test("closeDue closes the buckets of silent clusters once their end has passed", (t) => {
   const b = new UsageBuckets();
-  const f = {
-    cpuFreeMillis: 5,
-    memoryFreeBytes: 5,
-    rxBytesPerSecond: null,
-    readyNodes: 1,
-    ...noUse,
-  };
+  const f = rateless(5);
   b.add("quiet", f, t0 + 1000);
   b.add("busy", f, t0 + 2000);
   t.deepEqual(b.closeDue(t0 + bucketMs - 1), []);
@@ -134,13 +133,7 @@ test("closeDue closes the buckets of silent clusters once their end has passed",
 
 test("a clock stepping back keeps filling the open bucket", (t) => {
   const b = new UsageBuckets();
-  const f = {
-    cpuFreeMillis: 5,
-    memoryFreeBytes: 5,
-    rxBytesPerSecond: null,
-    readyNodes: 1,
-    ...noUse,
-  };
+  const f = rateless(5);
   b.add("c", f, t0 + bucketMs);
   t.is(b.add("c", f, t0), undefined);
   t.is(b.add("c", f, t0 + 2 * bucketMs)?.samples, 2);

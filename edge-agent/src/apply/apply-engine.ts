@@ -96,7 +96,10 @@ export class ApplyEngine {
         `revision ${input.revision} is older than revision ${record.revision}, which this cluster already holds`,
         { appliedRevision: record.revision },
       );
-    await this.#ensureNamespace(input.namespace);
+    // Created while the first objects are read (neither needs the other); awaited before any write.
+    const namespace = this.#ensureNamespace(input.namespace);
+    // Awaited in #applyAll; this only keeps an early failure from counting as unhandled meanwhile.
+    namespace.catch(() => undefined);
     const statuses = new Map<string, ObjectStatus>();
     const ordered = installOrder(input.objects);
     const crds = ordered.filter(isCrd);
@@ -126,7 +129,7 @@ export class ApplyEngine {
     const applied: ObjectRef[] = [];
     try {
       if (crds.length > 0) {
-        applied.push(...(await this.#applyAll(crds, input, statuses)));
+        applied.push(...(await this.#applyAll(crds, input, statuses, namespace)));
         progress(`waiting for ${crds.length} CustomResourceDefinitions to be established`, []);
         const wait = await this.#waiter.wait(applied, {
           deadline,
@@ -137,7 +140,7 @@ export class ApplyEngine {
         this.#checkWait(wait.states, input.timeoutMs, statuses, "established");
         this.#c.forgetDiscovery();
       }
-      applied.push(...(await this.#applyAll(rest, input, statuses)));
+      applied.push(...(await this.#applyAll(rest, input, statuses, namespace)));
     } catch (err) {
       fail(err);
     }
@@ -240,6 +243,7 @@ export class ApplyEngine {
     objects: readonly KubeObject[],
     input: ApplyInput,
     statuses: Map<string, ObjectStatus>,
+    namespace: Promise<void>,
   ): Promise<ObjectRef[]> {
     const placed: KubeObject[] = [];
     for (const raw of objects) {
@@ -280,6 +284,7 @@ export class ApplyEngine {
     // Every apply needs what is there now, and those reads do not depend on each other: read them
     // a few at a time up front, then write in order (one round trip per object instead of two).
     const lives = await mapLimit(placed, readsAtOnce, (obj) => this.#c.get(refOf(obj)));
+    await namespace;
     const refs: ObjectRef[] = [];
     for (const [i, obj] of placed.entries()) {
       const ref = refOf(obj);

@@ -107,13 +107,14 @@ export class KindWatch {
     try {
       listed = await this.#reader.listAt(this.#query);
     } catch (err) {
-      // 404 on a list: the kind is not served (its CRD was deleted), so none of its objects exist.
-      if ((err as { code?: unknown }).code === 404 && generation === this.#generation) {
-        this.error = undefined;
-        this.#objects.clear();
+      if ((err as { code?: unknown }).code !== 404) {
+        this.error = (err as Error).message;
         return;
       }
-      this.error = (err as Error).message;
+      // The kind is not served (its CRD was deleted): none of its objects exist. Listed again later.
+      if (generation !== this.#generation) return;
+      this.error = undefined;
+      this.#objects.clear();
       return;
     }
     if (this.#closed || generation !== this.#generation) return;

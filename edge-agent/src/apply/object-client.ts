@@ -185,6 +185,13 @@ export class ObjectClient extends KubernetesObjectApi {
   /** Lists like {@link listSelected}, with the resourceVersion to watch from. */
   async listAt(query: KindQuery): Promise<VersionedList> {
     const { apiVersion, kind, selector, namespace } = query;
+    // A kind no longer served (its CRD deleted) lists as the API server would answer: 404.
+    if (!(await this.resourceInfo(apiVersion, kind)))
+      throw new KubeApiError(
+        404,
+        { reason: "NotFound", message: `${apiVersion} ${kind} is not served` },
+        `list ${kind}`,
+      );
     const items: KubeObject[] = [];
     let token: string | undefined;
     // The pages of one list share the first page's snapshot: its version is the list's.
