@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { deployDeadlineMs, waitForStatus, webManifests } from "../support/enabler-harness.js";
-import { startHub } from "../support/hub-harness.js";
+import { eventually, startHub } from "../support/hub-harness.js";
 import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -65,7 +65,8 @@ function startAgent(args: {
       // Not a log line.
     }
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // "close", not "exit": every line it wrote before dying has been read by then.
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   return { child, lines, exited } satisfies AgentProcess;
 }
 
@@ -158,6 +159,7 @@ test("the agent killed (SIGKILL) mid-apply: started again, the same command comp
   t.is(enabled.appliedRevision, 1);
   t.is(enabled.moves.filter((m: { status: string }) => m.status === "Enabled").length, 1);
   // The hub sent the same command id again; the new process ran it once, to the end.
+  await eventually(() => logged(second, "command done").length > 0, "the second agent's log");
   t.deepEqual(
     logged(second, "command started").map((l) => l.commandId),
     [commandId],

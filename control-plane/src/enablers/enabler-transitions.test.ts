@@ -66,7 +66,7 @@ test("started refuses an enabler with a command in flight, naming it", (t) => {
     started(busy, newCommand("delete", 1000, at), { waitingReason: undefined }, at),
   );
   t.true(isAppError(err) && err.code === "conflict");
-  t.regex(err?.message ?? "", /upgrade of revision 2 is in flight \(status Enabled\)/);
+  t.regex(err?.message ?? "", /busy: an upgrade of revision 2 is in flight \(status Enabled\)/);
 });
 
 test("withoutCommand ends the command: pending, its id and progress go", (t) => {

@@ -129,7 +129,7 @@ function assertIdle(doc: EnablerDoc): void {
       ? "a delete"
       : p.operation === "volumes"
         ? "a volume delete"
-        : `a ${p.operation} of revision ${p.revision}`;
+        : `${p.operation === "upgrade" ? "an" : "a"} ${p.operation} of revision ${p.revision}`;
   throw new AppError(
     ErrorCode.Conflict,
     `enabler ${doc.name} is busy: ${what} is in flight (status ${doc.status}); try again when it is done`,

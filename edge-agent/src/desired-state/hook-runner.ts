@@ -5,8 +5,7 @@ import { CommandFailure } from "../apply/command-failure.js";
 import type { ApplyInput } from "../apply/command-input.js";
 import { describeRef } from "../apply/object-apply.js";
 import { KubeApiError, type ObjectRef, refOf } from "../apply/object-client.js";
-import { readinessOf } from "../apply/readiness.js";
-import { systemClock, type WaitClock } from "../apply/readiness-waiter.js";
+import { ReadinessWaiter, systemClock, type WaitClock } from "../apply/readiness-waiter.js";
 import { fieldManager, type KubeObject, releaseKeys } from "../apply/release-labels.js";
 import type { HookStage } from "./release-keeper.js";
 
@@ -62,7 +61,10 @@ export function hookOrder(hooks: readonly KubeObject[]): KubeObject[] {
 
 /** Options for {@link HookRunner}. */
 export interface HookRunnerOptions {
-  readonly client: Pick<EngineClient, "resourceInfo" | "get" | "apply" | "remove" | "createRaw">;
+  readonly client: Pick<
+    EngineClient,
+    "resourceInfo" | "get" | "apply" | "remove" | "createRaw" | "listAt" | "watch" | "listSelected"
+  >;
   readonly log: Logger;
   readonly clock?: WaitClock;
 }
@@ -81,10 +83,12 @@ type HookTarget = Pick<
 export class HookRunner implements HookStage {
   readonly #o: HookRunnerOptions;
   readonly #clock: WaitClock;
+  readonly #jobs: ReadinessWaiter;
 
   constructor(options: HookRunnerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
+    this.#jobs = new ReadinessWaiter(options.client, this.#clock);
   }
 
   split(input: ApplyInput): { main: ApplyInput; hooks: KubeObject[]; tests: number } {
@@ -122,7 +126,7 @@ export class HookRunner implements HookStage {
       } catch (err) {
         throw this.#failed(`${what}: ${(err as Error).message}`, err);
       }
-      const outcome = await this.#await(ref, deadline);
+      const outcome = await this.#await(hook, deadline);
       if (outcome.ok) {
         this.#o.log.info({ release: input.release, hook: what }, "hook succeeded");
         if (policies.includes("hook-succeeded")) await this.#o.client.remove(ref);
@@ -163,20 +167,29 @@ export class HookRunner implements HookStage {
   }
 
   // Jobs until complete or failed, Pods until Succeeded or Failed; other kinds once applied.
-  async #await(ref: ObjectRef, deadline: number): Promise<{ ok: boolean; message: string }> {
-    if (ref.kind !== "Job" && ref.kind !== "Pod") return { ok: true, message: "" };
+  async #await(hook: KubeObject, deadline: number): Promise<{ ok: boolean; message: string }> {
+    const ref = refOf(hook);
+    if (ref.kind === "Job") {
+      // Watched, as the engine's readiness: the hook's own labels narrow the list and the watch.
+      const labels = hook.metadata.labels ?? {};
+      const selector = [releaseKeys.instance, releaseKeys.managedBy, hookLabel]
+        .map((k) => `${k}=${labels[k] ?? ""}`)
+        .join(",");
+      const out = await this.#jobs.wait([ref], { deadline, selector });
+      const state = out.states[0];
+      if (state?.ready) return { ok: true, message: "" };
+      if (out.timedOut) return { ok: false, message: "not complete within the timeout" };
+      if (state?.message === "object is gone")
+        return { ok: false, message: "deleted while it ran" };
+      return { ok: false, message: state?.message ?? "" };
+    }
+    if (ref.kind !== "Pod") return { ok: true, message: "" };
     for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
       const live = await this.#o.client.get(ref);
       if (!live) return { ok: false, message: "deleted while it ran" };
-      if (ref.kind === "Job") {
-        const r = readinessOf(live);
-        if (r.ready) return { ok: true, message: "" };
-        if (r.failed) return { ok: false, message: r.message };
-      } else {
-        const phase = (live.status as { phase?: string } | undefined)?.phase;
-        if (phase === "Succeeded") return { ok: true, message: "" };
-        if (phase === "Failed") return { ok: false, message: "Pod failed" };
-      }
+      const phase = (live.status as { phase?: string } | undefined)?.phase;
+      if (phase === "Succeeded") return { ok: true, message: "" };
+      if (phase === "Failed") return { ok: false, message: "Pod failed" };
       const now = this.#clock.now();
       if (now >= deadline) return { ok: false, message: "not complete within the timeout" };
       await this.#clock.sleep(Math.min(pause, deadline - now));
