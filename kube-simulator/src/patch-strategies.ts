@@ -5,8 +5,9 @@
  * `x-kubernetes-patch-merge-key`. client-node's generated models do not keep
  * them, so this table restates the ones that matter, keyed by client-node
  * model and JSON field. A list not named here is atomic: a patch replaces it.
- * The OpenAPI documents (so kubectl's client-side apply) and the server's
- * strategic merge patch both read this one table.
+ * The OpenAPI documents (so kubectl's client-side apply), the server's
+ * strategic merge patch and its server-side apply (through apply-schema.ts,
+ * as `x-kubernetes-list-type`) all read this one table.
  */
 
 /** A field's strategy: `merge` lists merge item by item (by `mergeKey` for objects, as a set for scalars). */

@@ -1,23 +1,34 @@
 /**
- * Server-side apply and field ownership (`metadata.managedFields`).
+ * Server-side apply and field ownership (`metadata.managedFields`), as the
+ * real API server's structured-merge-diff does it: ownership per leaf
+ * field; `map` lists (containers by name, ports by containerPort and
+ * protocol, env by name, ...) merged item by item across managers and
+ * recorded as `k:{...}` paths, `set` lists by value (`v:`), atomic lists
+ * owned whole (apply-schema.ts says which list is which). A manager's apply
+ * removes the fields (and list items) it applied before and no longer
+ * applies, unless another manager owns them too; a field another manager
+ * owns with a different value is a 409 Conflict naming that manager,
+ * unless `force=true` takes it over.
  *
- * Simplified from the real structured-merge-diff, on purpose and stated:
- * ownership is tracked per leaf field, and lists are atomic (one owner for
- * the whole list; associative `k:{...}` keys are not produced). That keeps
- * what the agent relies on: apply creates or updates, fields a manager
- * stops applying are removed, and a field another manager owns with a
- * different value is a 409 Conflict unless `force=true`.
+ * Simplified: no version conversion of managedFields, no duplicate-key
+ * errors in map lists, and new map-list items go after the live ones.
  */
+
 import { ApiStatusError } from "./api-status.js";
+import { type ApplyNode, applyRoot } from "./apply-schema.js";
 import {
-  clone,
-  getPath,
-  isObject,
-  type JsonObject,
-  jsonEqual,
-  type KubeObject,
-  timestamp,
-} from "./kube-object.js";
+  collectPaths,
+  decodeFields,
+  describePath,
+  encodeFields,
+  isItem,
+  isPrefix,
+  mergeApplied,
+  type Path,
+  removePath,
+  valueAt,
+} from "./field-set.js";
+import { clone, isObject, jsonEqual, type KubeObject, timestamp } from "./kube-object.js";
 import { apiVersionOf, type ResourceType } from "./resource-registry.js";
 
 type Operation = "Apply" | "Update";
@@ -39,64 +50,35 @@ export interface ApplyOptions {
 
 const metadataFields = new Set(["labels", "annotations", "ownerReferences", "finalizers"]);
 
-/** Leaf field paths of an object, as JSON-encoded string arrays. */
-function fieldPaths(obj: KubeObject, type: ResourceType): Set<string> {
+/** The field paths of an object (status left out where it is a subresource). */
+function fieldPaths(obj: KubeObject, type: ResourceType, root: ApplyNode): Set<string> {
   const out = new Set<string>();
-  const walk = (value: unknown, path: string[]) => {
-    if (isObject(value) && Object.keys(value).length > 0) {
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-    } else {
-      out.add(JSON.stringify(path));
-    }
-  };
   for (const [key, value] of Object.entries(obj)) {
     if (key === "apiVersion" || key === "kind") continue;
     if (key === "status" && type.hasStatus) continue;
     if (key === "metadata") {
+      const meta = root.field("metadata");
       for (const [mk, mv] of Object.entries(isObject(value) ? value : {})) {
-        if (metadataFields.has(mk)) walk(mv, ["metadata", mk]);
+        if (metadataFields.has(mk))
+          collectPaths(mv, meta.field(mk), ["f:metadata", `f:${mk}`], out);
       }
       continue;
     }
-    walk(value, [key]);
+    collectPaths(value, root.field(key), [`f:${key}`], out);
   }
   return out;
 }
 
-function overlaps(a: string, b: string): boolean {
-  const pa = JSON.parse(a) as string[];
-  const pb = JSON.parse(b) as string[];
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) if (pa[i] !== pb[i]) return false;
-  return true;
-}
+const parse = (p: string): Path => JSON.parse(p) as string[];
 
-function encodeFields(paths: Iterable<string>): JsonObject {
-  const root: JsonObject = {};
-  for (const p of paths) {
-    let node = root;
-    for (const seg of JSON.parse(p) as string[]) {
-      const key = `f:${seg}`;
-      if (!isObject(node[key])) node[key] = {};
-      node = node[key] as JsonObject;
-    }
-  }
-  return root;
-}
-
-function decodeFields(fields: unknown): Set<string> {
-  const out = new Set<string>();
-  const walk = (node: unknown, path: string[]) => {
-    const keys = isObject(node) ? Object.keys(node).filter((k) => k !== ".") : [];
-    // A node with associative keys (k:, v:, i:) from a real cluster is treated as one atomic leaf.
-    if (keys.length === 0 || keys.some((k) => !k.startsWith("f:"))) {
-      if (path.length > 0) out.add(JSON.stringify(path));
-      return;
-    }
-    for (const k of keys) walk((node as JsonObject)[k], [...path, k.slice(2)]);
-  };
-  walk(fields, []);
-  return out;
+/**
+ * Whether owning `owned` is touched by a change at `changed`: the same
+ * field, a field inside it, or an atomic value around it. Owning a list
+ * item (`.`) is not touched by a change to one of its fields.
+ */
+function touches(changed: Path, owned: Path): boolean {
+  if (changed.length === owned.length) return changed.every((el, i) => el === owned[i]);
+  return isPrefix(changed, owned) || (isPrefix(owned, changed) && !isItem(owned));
 }
 
 function readEntries(obj: KubeObject | undefined): ManagerEntry[] {
@@ -146,29 +128,6 @@ function entryFor(
   return entry;
 }
 
-function deletePath(obj: JsonObject, path: string[]): void {
-  const parents: JsonObject[] = [obj];
-  let node: unknown = obj;
-  for (const seg of path.slice(0, -1)) {
-    node = isObject(node) ? node[seg] : undefined;
-    if (!isObject(node)) return;
-    parents.push(node);
-  }
-  delete parents[parents.length - 1]![path[path.length - 1]!];
-  // Prune maps that became empty, as the real apply does.
-  for (let i = parents.length - 1; i > 0; i--) {
-    if (Object.keys(parents[i]!).length > 0) break;
-    delete parents[i - 1]![path[i - 1]!];
-  }
-}
-
-function deepMerge(base: unknown, overlay: unknown): unknown {
-  if (!isObject(overlay) || !isObject(base)) return clone(overlay);
-  const out: JsonObject = { ...base };
-  for (const [k, v] of Object.entries(overlay)) out[k] = deepMerge(out[k], v);
-  return out;
-}
-
 /**
  * Applies `config` for `manager` on top of `live` (undefined: create) and
  * returns the object to store, with managedFields updated.
@@ -179,9 +138,10 @@ export function serverSideApply(
   config: KubeObject,
   options: ApplyOptions,
 ): KubeObject {
+  const root = applyRoot(type);
   const before = readEntries(live);
   const entries = readEntries(live);
-  const applied = fieldPaths(config, type);
+  const applied = fieldPaths(config, type, root);
   const time = timestamp(options.now);
   const apiVersion = apiVersionOf(type);
   const mine = (e: ManagerEntry) => e.manager === options.manager && e.operation === "Apply";
@@ -189,12 +149,14 @@ export function serverSideApply(
   if (live) {
     const conflicts: { manager: string; apiVersion: string; path: string }[] = [];
     for (const p of applied) {
-      const path = JSON.parse(p) as string[];
-      if (jsonEqual(getPath(config, path), getPath(live, path))) continue;
+      const path = parse(p);
+      // An item that is there already is shared; only its fields can conflict.
+      if (isItem(path) && valueAt(live, path) !== undefined) continue;
+      if (jsonEqual(valueAt(config, path), valueAt(live, path))) continue;
       for (const e of entries) {
         if (mine(e)) continue;
         for (const owned of e.paths) {
-          if (overlaps(owned, p))
+          if (touches(path, parse(owned)))
             conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, path: owned });
         }
       }
@@ -208,18 +170,27 @@ export function serverSideApply(
   const result = (
     live ? clone(live) : { apiVersion: config.apiVersion, kind: config.kind, metadata: {} }
   ) as KubeObject;
-  const previous = entries.find(mine)?.paths ?? new Set<string>();
+  const appliedPaths = [...applied].map(parse);
+  const previous = [...(entries.find(mine)?.paths ?? [])]
+    .filter((p) => !applied.has(p))
+    .map(parse)
+    // Items before their fields: removing an item takes its fields with it.
+    .sort((a, b) => a.length - b.length);
   for (const p of previous) {
-    if (applied.has(p) || [...applied].some((a) => overlaps(a, p))) continue;
-    if (entries.some((e) => !mine(e) && [...e.paths].some((o) => overlaps(o, p)))) continue;
-    deletePath(result, JSON.parse(p) as string[]);
+    // Still applied below (or atomically above): not removed.
+    if (appliedPaths.some((a) => touches(p, a))) continue;
+    const ownedElsewhere = entries.some(
+      (e) => !mine(e) && [...e.paths].some((o) => touches(p, parse(o))),
+    );
+    if (!ownedElsewhere) removePath(result, p);
   }
   const { metadata: configMeta, ...configRest } = config;
-  const merged = deepMerge(result, configRest) as KubeObject;
+  const merged = mergeApplied(result, configRest, root) as KubeObject;
   merged.metadata = result.metadata;
+  const meta = root.field("metadata");
   for (const key of metadataFields) {
     if (configMeta[key] !== undefined)
-      merged.metadata[key] = deepMerge(merged.metadata[key], configMeta[key]);
+      merged.metadata[key] = mergeApplied(merged.metadata[key], configMeta[key], meta.field(key));
   }
   if (!live) {
     merged.metadata.name = configMeta.name;
@@ -241,18 +212,24 @@ export function recordUpdate(
   manager: string,
   now: number,
 ): KubeObject {
+  const root = applyRoot(type);
   const old = readEntries(before);
   const entries = readEntries(before);
-  const afterPaths = fieldPaths(after, type);
-  const beforePaths = before ? fieldPaths(before, type) : new Set<string>();
+  const afterPaths = fieldPaths(after, type, root);
+  const beforePaths = before ? fieldPaths(before, type, root) : new Set<string>();
   const changed = [...afterPaths].filter((p) => {
-    const path = JSON.parse(p) as string[];
-    return !before || !jsonEqual(getPath(after, path), getPath(before, path));
+    const path = parse(p);
+    if (!before) return true;
+    // A list item that was there already stays its owners' when one of its fields changes.
+    if (isItem(path)) return valueAt(before, path) === undefined;
+    return !jsonEqual(valueAt(after, path), valueAt(before, path));
   });
-  const removed = [...beforePaths].filter((p) => !afterPaths.has(p));
+  const changedPaths = changed.map(parse);
+  const removed = new Set([...beforePaths].filter((p) => !afterPaths.has(p)));
   for (const e of entries) {
     for (const owned of [...e.paths]) {
-      if (changed.some((c) => overlaps(c, owned)) || removed.includes(owned)) e.paths.delete(owned);
+      const o = parse(owned);
+      if (removed.has(owned) || changedPaths.some((c) => touches(c, o))) e.paths.delete(owned);
     }
   }
   const result = clone(after);
@@ -269,7 +246,7 @@ function applyConflict(
   live: KubeObject,
   conflicts: { manager: string; apiVersion: string; path: string }[],
 ): ApiStatusError {
-  const dotted = (p: string) => `.${(JSON.parse(p) as string[]).join(".")}`;
+  const dotted = (p: string) => describePath(parse(p));
   const lines = conflicts.map(
     (c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${dotted(c.path)}`,
   );
