@@ -3,6 +3,7 @@ import type { AgentMessage, Backoff, Logger } from "@smart-orchestrator/shared";
 import { ApplyEngine } from "./apply/apply-engine.js";
 import { CommandRunner } from "./apply/command-runner.js";
 import { ObjectClient } from "./apply/object-client.js";
+import { keptAliveClient } from "./apply/shared-agent.js";
 import type { AgentConfig } from "./config.js";
 import type { DesiredStateStore } from "./desired-state/desired-release.js";
 import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
@@ -76,7 +77,7 @@ export interface Agent {
  */
 export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const { config, kubeConfig, log } = deps;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const core = keptAliveClient(kubeConfig, CoreV1Api);
   const versionApi = kubeConfig.makeApiClient(VersionApi);
   const credentials =
     deps.credentials ??

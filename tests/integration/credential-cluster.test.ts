@@ -38,7 +38,7 @@ test("a cluster registered with credentials is served by a managed agent that re
 
   // A dead agent is restarted and the cluster comes back.
   process.kill(pid as number, "SIGKILL");
-  await eventually(() => hub.plane.managedAgents.restarts(uid) >= 1, "restart scheduled", 10_000);
+  await eventually(() => hub.plane.managedAgents.restarts(uid) >= 1, "restart scheduled");
   await eventually(
     () => {
       const p = hub.plane.managedAgents.pid(uid);
