@@ -723,9 +723,11 @@ install_host() {
   fi
   mkdir -p "$host_root/edge-agent/bin" "$host_root/edge-agent/dist"
   cp "$bundle" "$host_root/edge-agent/dist/edge-agent.mjs"
+  # The V8 flags of edge-agent/bin/edge-agent, which keep the agent under 100 MB
+  # on Node 22 and 24 (README, "Agent footprint"); host-mode.test.ts keeps them equal.
   cat >"$host_root/edge-agent/bin/edge-agent" <<'EOF'
 #!/bin/sh
-exec node "$(dirname "$0")/../dist/edge-agent.mjs" "$@"
+exec node --no-opt --no-maglev --max-semi-space-size=1 "$(dirname "$0")/../dist/edge-agent.mjs" "$@"
 EOF
   chmod 0755 "$host_root/edge-agent/bin/edge-agent"
   umask 077

@@ -2,7 +2,7 @@
 // agent bundle's sha256, so a bundle changed in transit is refused; an old
 // Node.js is refused with a way forward. `--dry-run` stops before systemd.
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,4 +71,19 @@ test("host mode refuses Node.js older than 20.19 and says how to get a newer one
     old.out,
     /needs Node\.js 20\.19 or later, this node has 20\.11\.1: install Node\.js 22 LTS/,
   );
+});
+
+test("host mode's launcher runs the bundle with the V8 flags of the shipped launcher", (t) => {
+  const flags = (text: string, what: string) => {
+    const m = /exec "?(?:\$\{EDGE_AGENT_NODE:-node\}|node)"? ((?:--\S+ )+)"/.exec(text);
+    if (!m?.[1]) throw new Error(`no exec line with flags in ${what}`);
+    return m[1].trim();
+  };
+  const root = join(import.meta.dirname, "..");
+  const shipped = flags(
+    readFileSync(join(root, "edge-agent", "bin", "edge-agent"), "utf8"),
+    "launcher",
+  );
+  t.is(flags(readFileSync(join(root, "install", "agent.sh"), "utf8"), "agent.sh"), shipped);
+  t.regex(shipped, /--max-semi-space-size=1/);
 });

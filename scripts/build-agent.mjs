@@ -27,7 +27,8 @@ const noWhatwgUrl = {
   setup(b) {
     b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "so-shim" }));
     b.onLoad({ filter: /.*/, namespace: "so-shim" }, () => ({
-      contents: "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",
+      contents:
+        "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",
       loader: "js",
     }));
   },

@@ -14,6 +14,20 @@ import { clone, isObject, type JsonObject, jsonEqual } from "./kube-object.js";
 /** A path's elements (`f:spec`, `k:{"name":"app"}`, `v:"x"`). */
 export type Path = readonly string[];
 
+/** Parsed paths, shared by every apply: the same few hundred paths recur across objects. */
+const parsedPaths = new Map<string, Path>();
+
+/** A path from its JSON encoding (memoized, bounded). */
+export function parsePath(p: string): Path {
+  let path = parsedPaths.get(p);
+  if (!path) {
+    if (parsedPaths.size >= 10_000) parsedPaths.clear();
+    path = JSON.parse(p) as string[];
+    parsedPaths.set(p, path);
+  }
+  return path;
+}
+
 /** A map-list key defaulted by the schema when an item omits it (ports' `protocol`). */
 const keyDefaults: Readonly<Record<string, unknown>> = { protocol: "TCP" };
 
@@ -27,9 +41,19 @@ export function keyElement(item: JsonObject, keys: readonly string[]): string {
   return `k:${JSON.stringify(key)}`;
 }
 
+/** Parsed `k:` elements; the same few recur on every apply. */
+const parsedKeys = new Map<string, [string, unknown][]>();
+
+/** Whether `item` is the map-list item that `el` (`k:{...}`) names. */
 function itemKeyElement(item: unknown, el: string): boolean {
   if (!isObject(item)) return false;
-  return keyElement(item, Object.keys(JSON.parse(el.slice(2)) as JsonObject)) === el;
+  let key = parsedKeys.get(el);
+  if (!key) {
+    if (parsedKeys.size >= 10_000) parsedKeys.clear();
+    key = Object.entries(JSON.parse(el.slice(2)) as JsonObject);
+    parsedKeys.set(el, key);
+  }
+  return key.every(([k, v]) => (item[k] ?? keyDefaults[k]) === v);
 }
 
 /** Whether a path names a map-list item itself (`.` in fieldsV1). */
@@ -134,11 +158,12 @@ export function mergeApplied(live: unknown, config: unknown, node: ApplyNode): u
       return out;
     }
     if (!config.every(isObject) || !out.every(isObject)) return clone(config);
+    const at = new Map(out.map((x, i) => [keyElement(x as JsonObject, list.keys), i]));
     for (const item of config as JsonObject[]) {
-      const el = keyElement(item, list.keys);
-      const at = out.findIndex((x) => keyElement(x as JsonObject, list.keys) === el);
-      if (at >= 0) out[at] = mergeApplied(out[at], item, node.item()) as JsonObject;
-      else out.push(clone(item));
+      const key = keyElement(item, list.keys);
+      const i = at.get(key);
+      if (i !== undefined) out[i] = mergeApplied(out[i], item, node.item()) as JsonObject;
+      else at.set(key, out.push(clone(item)) - 1);
     }
     return out;
   }
@@ -152,7 +177,7 @@ export function mergeApplied(live: unknown, config: unknown, node: ApplyNode): u
 export function encodeFields(paths: Iterable<string>): JsonObject {
   const root: JsonObject = {};
   for (const p of paths) {
-    const path = JSON.parse(p) as string[];
+    const path = parsePath(p);
     let node = root;
     for (const el of path) {
       if (!isObject(node[el])) node[el] = {};

@@ -25,6 +25,7 @@ import {
   isPrefix,
   mergeApplied,
   type Path,
+  parsePath as parse,
   removePath,
   valueAt,
 } from "./field-set.js";
@@ -69,8 +70,6 @@ function fieldPaths(obj: KubeObject, type: ResourceType, root: ApplyNode): Set<s
   return out;
 }
 
-const parse = (p: string): Path => JSON.parse(p) as string[];
-
 /**
  * Whether owning `owned` is touched by a change at `changed`: the same
  * field, a field inside it, or an atomic value around it. Owning a list
@@ -90,6 +89,9 @@ function readEntries(obj: KubeObject | undefined): ManagerEntry[] {
     paths: decodeFields(e.fieldsV1),
   }));
 }
+
+const copyEntries = (entries: ManagerEntry[]): ManagerEntry[] =>
+  entries.map((e) => ({ ...e, paths: new Set(e.paths) }));
 
 function writeEntries(obj: KubeObject, entries: ManagerEntry[], before: ManagerEntry[]): void {
   const kept = entries.filter((e) => e.paths.size > 0);
@@ -140,7 +142,7 @@ export function serverSideApply(
 ): KubeObject {
   const root = applyRoot(type);
   const before = readEntries(live);
-  const entries = readEntries(live);
+  const entries = copyEntries(before);
   const applied = fieldPaths(config, type, root);
   const time = timestamp(options.now);
   const apiVersion = apiVersionOf(type);
@@ -214,7 +216,7 @@ export function recordUpdate(
 ): KubeObject {
   const root = applyRoot(type);
   const old = readEntries(before);
-  const entries = readEntries(before);
+  const entries = copyEntries(old);
   const afterPaths = fieldPaths(after, type, root);
   const beforePaths = before ? fieldPaths(before, type, root) : new Set<string>();
   const changed = [...afterPaths].filter((p) => {

@@ -267,39 +267,55 @@ export function fitCluster(
   return { fits: true, maxReplicas, needCpuMillis: needCpu, needMemoryBytes: needMem };
 }
 
+// Scratch for whyNot, reused: a fleet of rejected clusters asked for four
+// arrays each, the most of what a decision allocated. Not reentrant.
+const reasonS: string[] = [];
+const countS: number[] = [];
+
+/**
+ * Per constraints object (one decision), the sentence for an untainted Ready
+ * node by its arch: under arch-only constraints it depends on nothing else, so
+ * a fleet's rejected clusters share one string instead of building it per node.
+ */
+const archReasons = new WeakMap<PodGroup["constraints"], Map<string | undefined, string>>();
+
+function archReason(t: NodeTable, i: number, g: PodGroup): string {
+  let byArch = archReasons.get(g.constraints);
+  if (!byArch) {
+    byArch = new Map();
+    archReasons.set(g.constraints, byArch);
+  }
+  const arch = t.arch[i];
+  let r = byArch.get(arch);
+  if (r === undefined) {
+    r = nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;
+    byArch.set(arch, r);
+  }
+  return r;
+}
+
 /** Why no node is eligible, grouped by reason: "3 nodes: not Ready; 1 node: taint …". */
 function whyNot(t: NodeTable, g: PodGroup): string {
-  // Few distinct reasons per cluster: a linear list beats a Map here.
-  const reasons: string[] = [];
-  const counts: number[] = [];
-  // Under the fast path's constraints an untainted node's reason follows from its
-  // arch alone, so nodes alike share one sentence instead of building it again.
-  const byArch = archOnly(g.constraints);
-  const archs: (string | undefined)[] = [];
-  const archReason: number[] = [];
+  reasonS.length = 0;
+  countS.length = 0;
+  const keyed = archOnly(g.constraints);
   for (let i = 0; i < t.nodes.length; i++) {
-    const keyed = byArch && t.ready[i] === 1 && t.hardTaint[i] === 0;
-    let at = keyed ? archs.indexOf(t.arch[i]) : -1;
-    if (at >= 0) at = archReason[at] as number;
+    const r =
+      keyed && t.ready[i] === 1 && t.hardTaint[i] === 0
+        ? archReason(t, i, g)
+        : (nodeIneligibility(t.nodes[i] as Node, g.constraints) as string);
+    // Few distinct reasons per cluster: a linear search beats a Map here.
+    const at = reasonS.indexOf(r);
+    if (at >= 0) countS[at] = (countS[at] as number) + 1;
     else {
-      const r = nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;
-      at = reasons.indexOf(r);
-      if (at < 0) {
-        at = reasons.length;
-        reasons.push(r);
-        counts.push(0);
-      }
-      if (keyed) {
-        archs.push(t.arch[i]);
-        archReason.push(at);
-      }
+      reasonS.push(r);
+      countS.push(1);
     }
-    counts[at] = (counts[at] as number) + 1;
   }
   let out = "";
-  for (let i = 0; i < reasons.length; i++) {
-    const k = counts[i] as number;
-    out += `${i ? "; " : ""}${k} node${k === 1 ? "" : "s"}: ${reasons[i]}`;
+  for (let i = 0; i < reasonS.length; i++) {
+    const k = countS[i] as number;
+    out += `${i ? "; " : ""}${k} node${k === 1 ? "" : "s"}: ${reasonS[i]}`;
   }
   return out || "no nodes";
 }
