@@ -2,10 +2,14 @@ import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import { parseAllDocuments } from "yaml";
 import type { Values } from "./values.js";
 
-/** What to render: a chart archive with user values, or plain YAML manifests. */
+/**
+ * What to render: a chart archive with user values, or plain manifests, as
+ * multi-document YAML or as the objects a JSON body already holds.
+ */
 export type ManifestSource =
   | { readonly type: "chart"; readonly archivePath: string; readonly values: Values }
-  | { readonly type: "manifests"; readonly yaml: string };
+  | { readonly type: "manifests"; readonly yaml: string }
+  | { readonly type: "manifests"; readonly objects: readonly Record<string, unknown>[] };
 
 /** A render of one release for one target cluster. */
 export interface RenderRequest {
@@ -94,24 +98,53 @@ export function splitManifests(
   what: string,
   limits: SplitLimits = { maxObjects: 10_000 },
 ): RenderedObject[] {
-  const out: RenderedObject[] = [];
   const docs = parseAllDocuments(text, { version: "1.1", merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
-    const where = `${what}, document ${i + 1}`;
-    const first = doc.errors[0];
-    if (first) throw invalid(`${where}: ${first.message.split("\n")[0]}`);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      throw invalid(`${where}: ${(err as Error).message.split("\n")[0]}`);
-    }
+  return collect(
+    list.map((doc, i) => () => {
+      const where = `${what}, document ${i + 1}`;
+      const first = doc.errors[0];
+      if (first) throw invalid(`${where}: ${first.message.split("\n")[0]}`);
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (err) {
+        throw invalid(`${where}: ${(err as Error).message.split("\n")[0]}`);
+      }
+      // Helm writes `# Source: <template>` first in each document; the parser hangs it on the root node.
+      const comments = `${doc.commentBefore ?? ""}\n${doc.contents?.commentBefore ?? ""}`;
+      return { value, source: /Source:\s*(\S+)/.exec(comments)?.[1] };
+    }),
+    what,
+    limits,
+  );
+}
+
+/**
+ * Checks and tags objects that came as a list (a JSON body), exactly as
+ * {@link splitManifests} would the same list as YAML documents, without the
+ * YAML round trip: item `i` is reported as document `i + 1`.
+ */
+export function checkManifestObjects(
+  values: readonly unknown[],
+  what: string,
+  limits: SplitLimits = { maxObjects: 10_000 },
+): RenderedObject[] {
+  return collect(
+    values.map((value) => () => ({ value, source: undefined })),
+    what,
+    limits,
+  );
+}
+
+type Document = () => { value: unknown; source: string | undefined };
+
+function collect(docs: readonly Document[], what: string, limits: SplitLimits): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  docs.forEach((read, i) => {
+    const { value, source } = read();
     if (value === null || value === undefined) return;
-    // Helm writes `# Source: <template>` first in each document; the parser hangs it on the root node.
-    const comments = `${doc.commentBefore ?? ""}\n${doc.contents?.commentBefore ?? ""}`;
-    const source = /Source:\s*(\S+)/.exec(comments)?.[1];
-    for (const obj of flatten(value, where)) {
+    for (const obj of flatten(value, `${what}, document ${i + 1}`)) {
       if (out.length >= limits.maxObjects)
         throw invalid(`${what}: more than ${limits.maxObjects} objects`);
       out.push(tag(obj, source));

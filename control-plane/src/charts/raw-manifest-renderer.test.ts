@@ -80,6 +80,60 @@ test("bad manifests are refused with the document number and reason", async (t) 
   }
 });
 
+const renderList = (objects: Record<string, unknown>[]) =>
+  renderers.render({
+    source: { type: "manifests", objects },
+    releaseName: "demo",
+    namespace: "apps",
+  });
+
+test("a list of objects is checked and tagged as is: strings stay strings (no YAML 1.1 round trip)", async (t) => {
+  const job = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "migrate", annotations: { "helm.sh/hook": "pre-install,test-success" } },
+  };
+  const objects = await renderList([
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "flags" },
+      data: { a: "yes", b: "on" },
+    },
+    { apiVersion: "v1", kind: "List", items: [job] },
+  ]);
+  t.deepEqual(
+    objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`),
+    ["ConfigMap/flags", "Job/migrate"],
+  );
+  // As YAML 1.1, `yes` and `on` would read back as booleans.
+  t.deepEqual(objects[0]?.object.data, { a: "yes", b: "on" });
+  t.deepEqual(objects[1]?.hooks, ["pre-install", "test"]);
+});
+
+test("a bad list is refused with the same document number and reason as YAML", async (t) => {
+  const ok = { apiVersion: "v1", kind: "A", metadata: { name: "a" } };
+  const cases: Array<[Record<string, unknown>[], RegExp]> = [
+    [
+      [{ apiVersion: "v1", metadata: { name: "x" } }],
+      /^manifests, document 1: needs apiVersion and kind$/,
+    ],
+    [[ok, { apiVersion: "v1", kind: "Pod" }], /^manifests, document 2: Pod needs metadata.name$/],
+    [
+      [ok, { apiVersion: "v1", kind: "List", items: [1] }],
+      /^manifests, document 2, item 1: is not a Kubernetes object/,
+    ],
+    [
+      [{ ...ok, metadata: { name: "h", annotations: { "helm.sh/hook": "sometimes" } } }],
+      /unknown helm.sh\/hook "sometimes"/,
+    ],
+  ];
+  for (const [objects, reason] of cases) {
+    const err = await t.throwsAsync(renderList(objects));
+    t.regex(err?.message ?? "", reason, JSON.stringify(objects).slice(0, 60));
+  }
+});
+
 test("a chart source needs the helm renderer", async (t) => {
   await t.throwsAsync(
     renderers.render({

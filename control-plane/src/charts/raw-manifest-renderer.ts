@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from "@smart-orchestrator/shared";
 import {
+  checkManifestObjects,
   type ManifestRenderer,
   type RenderedObject,
   type RenderRequest,
@@ -7,8 +8,9 @@ import {
 } from "./manifest-renderer.js";
 
 /**
- * Renders plain multi-document YAML: no templating, so deploys work (and are
- * testable) without Helm. Objects are checked and hook-tagged like Helm output.
+ * Renders plain manifests (multi-document YAML, or a list of objects): no
+ * templating, so deploys work (and are testable) without Helm. Objects are
+ * checked and hook-tagged like Helm output.
  */
 export class RawManifestRenderer implements ManifestRenderer {
   readonly sourceType = "manifests" as const;
@@ -19,19 +21,23 @@ export class RawManifestRenderer implements ManifestRenderer {
     this.#maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   }
 
-  /** Splits the manifests into objects. */
+  /** Splits the manifests into objects; a list is checked as is, never re-serialised. */
   async render(request: RenderRequest): Promise<RenderedObject[]> {
     const { source } = request;
     if (source.type !== "manifests") {
       throw new AppError(ErrorCode.InvalidArgument, "the raw-manifest renderer takes manifests");
     }
-    if (Buffer.byteLength(source.yaml) > this.#maxBytes) {
+    // A list arrived in an already size-capped body, and the builder caps the rendered release.
+    if ("yaml" in source && Buffer.byteLength(source.yaml) > this.#maxBytes) {
       throw new AppError(
         ErrorCode.PayloadTooLarge,
         `manifests are larger than ${this.#maxBytes} bytes`,
       );
     }
-    const objects = splitManifests(source.yaml, "manifests");
+    const objects =
+      "yaml" in source
+        ? splitManifests(source.yaml, "manifests")
+        : checkManifestObjects(source.objects, "manifests");
     if (objects.length === 0) {
       throw new AppError(ErrorCode.InvalidArgument, "manifests: no Kubernetes objects found");
     }

@@ -45,6 +45,22 @@ test("deploy to a connected cluster: revision first, Apply from the store, Enabl
   t.is(view.operation, undefined);
 });
 
+test('manifests sent as a list are applied as sent: a string such as "yes" stays a string', async (t) => {
+  const f = await setup();
+  const session = await f.connect("c1");
+  const flags = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "flags" } };
+  await f.service.create(
+    body({ manifests: [{ ...flags, data: { a: "yes", b: "on" } }] }),
+    new Date(),
+  );
+  const [cmd] = await session.waitFor(1);
+  const apply = cmd?.action?.$case === "apply" ? cmd.action.value : undefined;
+  t.deepEqual(
+    objectsOf(apply as never).map((o) => o.data),
+    [{ a: "yes", b: "on" }],
+  );
+});
+
 test("a disconnected cluster: Pending with the reason, then delivered when its session starts", async (t) => {
   const f = await setup();
   const { uid } = await f.service.create(body({ cluster: "edge-1" }), new Date());
@@ -195,6 +211,12 @@ test("bad inputs are refused naming the field, and nothing is stored", async (t)
     [{ auto: true }, "auto", /automatic placement is not available/],
     [{ manifests: "just: text\n" }, "manifests", /apiVersion and kind/],
     [{ manifests: "- 1\n" }, "manifests", /not a Kubernetes object/],
+    [{ manifests: [{ just: "text" }] }, "manifests", /document 1: needs apiVersion and kind/],
+    [
+      { manifests: [{ apiVersion: "v1", kind: "List", items: [1] }] },
+      "manifests",
+      /document 1, item 1: is not a Kubernetes object/,
+    ],
     [
       {
         manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {x: "${"x".repeat(3000)}"}\n`,

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError, ErrorCode, maxLinkMessageBytes } from "@smart-orchestrator/shared";
 import semver from "semver";
-import { stringify } from "yaml";
 import type { FetchedChart } from "../charts/chart-fetcher.js";
 import type { KubeObject, RenderedObject, RenderRequest } from "../charts/manifest-renderer.js";
 import { effectiveValues, type Values } from "../charts/values.js";
@@ -28,7 +27,7 @@ export interface TargetCluster {
   readonly kubernetesVersion?: string;
 }
 
-/** What to build: a chart with values, or raw manifests. */
+/** What to build: a chart with values, or raw manifests (YAML or a list of objects). */
 export type ReleaseSource =
   | {
       readonly type: "chart";
@@ -36,9 +35,13 @@ export type ReleaseSource =
       readonly versionSpec?: string;
       readonly values: Values;
     }
-  | { readonly type: "manifests"; readonly yaml: string };
+  | { readonly type: "manifests"; readonly yaml: string }
+  | { readonly type: "manifests"; readonly objects: readonly Record<string, unknown>[] };
 
-/** What a create request deploys: a chart with values, or its manifests as YAML. */
+/**
+ * What a create request deploys: a chart with values, or its manifests as
+ * sent (YAML text, or a list kept as objects: no YAML round trip).
+ */
 export function sourceOf(
   helmChart: string | undefined,
   manifests: string | readonly Record<string, unknown>[] | undefined,
@@ -47,11 +50,8 @@ export function sourceOf(
 ): ReleaseSource {
   if (helmChart)
     return { type: "chart", ref: helmChart, ...(version ? { versionSpec: version } : {}), values };
-  const yaml =
-    typeof manifests === "string"
-      ? manifests
-      : (manifests ?? []).map((o) => stringify(o)).join("---\n");
-  return { type: "manifests", yaml };
+  if (typeof manifests === "string") return { type: "manifests", yaml: manifests };
+  return { type: "manifests", objects: manifests ?? [] };
 }
 
 /** A built release, ready to be stored as a revision. */
@@ -92,12 +92,7 @@ export class ReleaseBuilder {
     target: { cluster: TargetCluster; name: string; namespace: string },
   ): Promise<BuiltRelease> {
     if (source.type === "manifests") {
-      const { objects, testHooks } = await this.#render(
-        { type: "manifests", yaml: source.yaml },
-        target,
-        undefined,
-        "manifests",
-      );
+      const { objects, testHooks } = await this.#render(source, target, undefined, "manifests");
       return {
         packed: this.#pack(objects, "manifests"),
         valuesDigest: digestOf({}),
