@@ -3,7 +3,7 @@ import type { AgentMessage, Backoff, Logger } from "@smart-orchestrator/shared";
 import { ApplyEngine } from "./apply/apply-engine.js";
 import { CommandRunner } from "./apply/command-runner.js";
 import { ObjectClient } from "./apply/object-client.js";
-import { keptAliveClient } from "./apply/shared-agent.js";
+import { keptAliveClient, SharedAgents } from "./apply/shared-agent.js";
 import type { AgentConfig } from "./config.js";
 import type { DesiredStateStore } from "./desired-state/desired-release.js";
 import { DriftRepairer, type Every } from "./desired-state/drift-repairer.js";
@@ -77,7 +77,9 @@ export interface Agent {
  */
 export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const { config, kubeConfig, log } = deps;
-  const core = keptAliveClient(kubeConfig, CoreV1Api);
+  // One set of kept-alive pools for the API client and the usage collector's raw GETs.
+  const agents = new SharedAgents();
+  const core = keptAliveClient(kubeConfig, CoreV1Api, agents);
   const versionApi = kubeConfig.makeApiClient(VersionApi);
   const credentials =
     deps.credentials ??
@@ -91,6 +93,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     kubeConfig,
     summaryAccess: config.statsSource,
     kubeletInsecureTls: config.kubeletInsecureTls,
+    agents,
     ...(deps.kubeletUrl ? { kubeletUrl: deps.kubeletUrl } : {}),
   });
   const inventory = new NodeInventory({
@@ -194,6 +197,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       link.stop();
       await Promise.all([running, repairer.stop()]);
       await Promise.all([inventory.stop(), healthServer?.close()]);
+      agents.close();
     },
   };
 }

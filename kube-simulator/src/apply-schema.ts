@@ -4,7 +4,7 @@
  * keyed by `x-kubernetes-list-map-keys`), `set` (scalars keyed by value) or
  * `atomic` (the default: one owner for the whole list). Built-in kinds take
  * them from the same table the OpenAPI documents and strategic merge patch
- * use (patch-strategies.ts, through the client-node models); custom
+ * use (shared/src/patch-strategies.ts, through the client-node models); custom
  * resources from their CRD's `openAPIV3Schema`, where a list without a
  * list type is atomic, as on the real server.
  */

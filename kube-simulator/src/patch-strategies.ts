@@ -1,91 +1,22 @@
 /**
- * How strategic merge patch treats the lists of the built-in kinds: the
- * `patchStrategy` and `patchMergeKey` struct tags of k8s.io/api, which the
- * real OpenAPI documents carry as `x-kubernetes-patch-strategy` and
- * `x-kubernetes-patch-merge-key`. client-node's generated models do not keep
- * them, so this table restates the ones that matter, keyed by client-node
- * model and JSON field. A list not named here is atomic: a patch replaces it.
- * The OpenAPI documents (so kubectl's client-side apply), the server's
- * strategic merge patch and its server-side apply (through apply-schema.ts,
- * as `x-kubernetes-list-type`) all read this one table.
+ * The OpenAPI extensions of a field's merge strategy, built from the one
+ * table of list strategies in @smart-orchestrator/shared (patch-strategies.ts),
+ * which the edge agent's drift check reads too.
  */
-
-/** A field's strategy: `merge` lists merge item by item (by `mergeKey` for objects, as a set for scalars). */
-export interface PatchStrategy {
-  /** `merge`, `retainKeys` or `merge,retainKeys`, as in the struct tags. */
-  readonly strategy: string;
-  /** The field that identifies an item of a list of objects. */
-  readonly mergeKey?: string;
-  /** `x-kubernetes-list-map-keys` for server-side apply, when more than the merge key. */
-  readonly mapKeys?: readonly string[];
-}
-
-const byName = { strategy: "merge", mergeKey: "name" } as const;
-const byType = { strategy: "merge", mergeKey: "type" } as const;
-const containerFields = {
-  env: byName,
-  ports: { strategy: "merge", mergeKey: "containerPort", mapKeys: ["containerPort", "protocol"] },
-  volumeMounts: { strategy: "merge", mergeKey: "mountPath" },
-  volumeDevices: { strategy: "merge", mergeKey: "devicePath" },
-} as const;
-
-const table: Readonly<Record<string, Readonly<Record<string, PatchStrategy>>>> = {
-  V1ObjectMeta: {
-    finalizers: { strategy: "merge" },
-    ownerReferences: { strategy: "merge", mergeKey: "uid" },
-  },
-  V1PodSpec: {
-    containers: byName,
-    initContainers: byName,
-    ephemeralContainers: byName,
-    imagePullSecrets: byName,
-    volumes: { strategy: "merge,retainKeys", mergeKey: "name" },
-    hostAliases: { strategy: "merge", mergeKey: "ip" },
-    topologySpreadConstraints: {
-      strategy: "merge",
-      mergeKey: "topologyKey",
-      mapKeys: ["topologyKey", "whenUnsatisfiable"],
-    },
-    resourceClaims: { strategy: "merge,retainKeys", mergeKey: "name" },
-    schedulingGates: byName,
-  },
-  V1Container: containerFields,
-  V1EphemeralContainer: containerFields,
-  V1ServiceSpec: {
-    ports: { strategy: "merge", mergeKey: "port", mapKeys: ["port", "protocol"] },
-  },
-  V1ServiceAccount: { secrets: byName },
-  V1DeploymentSpec: { strategy: { strategy: "retainKeys" } },
-  V1DaemonSetSpec: { updateStrategy: { strategy: "retainKeys" } },
-  V1PodStatus: { conditions: byType },
-  V1NodeStatus: { conditions: byType, addresses: byType },
-  V1NodeSpec: { podCIDRs: { strategy: "merge" } },
-  V1DeploymentStatus: { conditions: byType },
-  V1StatefulSetStatus: { conditions: byType },
-  V1DaemonSetStatus: { conditions: byType },
-  V1ReplicaSetStatus: { conditions: byType },
-  V1JobStatus: { conditions: byType },
-  V1PersistentVolumeClaimStatus: { conditions: byType },
-  V1NamespaceStatus: { conditions: byType },
-};
-
-/** The strategy of `model`'s field `field`, or undefined (atomic lists, plain maps). */
-export function patchStrategyOf(model: string, field: string): PatchStrategy | undefined {
-  return table[model]?.[field];
-}
+import { listTypeOf, patchStrategyOf } from "@smart-orchestrator/shared";
 
 /** The OpenAPI extensions a field carries for its strategy (none when it has none). */
 export function patchExtensions(model: string, field: string): Record<string, unknown> {
   const s = patchStrategyOf(model, field);
   if (!s) return {};
-  const list = s.mergeKey
-    ? { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": s.mapKeys ?? [s.mergeKey] }
-    : s.strategy.includes("merge")
-      ? { "x-kubernetes-list-type": "set" }
-      : {};
+  const list = listTypeOf(model, field);
   return {
     "x-kubernetes-patch-strategy": s.strategy,
     ...(s.mergeKey ? { "x-kubernetes-patch-merge-key": s.mergeKey } : {}),
-    ...list,
+    ...(list?.type === "map"
+      ? { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": list.keys }
+      : list
+        ? { "x-kubernetes-list-type": "set" }
+        : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Strategic merge patch (`application/strategic-merge-patch+json`) as the
  * API server applies it to built-in kinds, driven by the kind's model
- * (model-schemas.ts) and the list strategies of patch-strategies.ts: maps
+ * (model-schemas.ts) and the list strategies of shared/patch-strategies.ts: maps
  * merge and `null` deletes; a `merge` list of objects merges item by item on
  * its merge key (`{"$patch": "delete", <key>: ...}` removes one,
  * `{"$patch": "replace"}` replaces the list); a `merge` list of scalars is a
@@ -11,9 +11,10 @@
  * `$setElementOrder` orders the patched items as listed and interleaves the
  * items only the server has where they stood in the live list.
  */
+
+import { type PatchStrategy, patchStrategyOf } from "@smart-orchestrator/shared";
 import { clone, isObject, type JsonObject, jsonEqual } from "./kube-object.js";
 import { attributesOf, type Shape, shapeOf } from "./model-schemas.js";
-import { type PatchStrategy, patchStrategyOf } from "./patch-strategies.js";
 
 function fieldShape(model: string | undefined, field: string): Shape {
   const attr = model ? attributesOf(model)?.find((a) => a.baseName === field) : undefined;

@@ -29,6 +29,8 @@ export {
   maxManagedLineBytes,
   parseManagedEvent,
 } from "./managed-protocol.js";
+export type { ListType, PatchStrategy } from "./patch-strategies.js";
+export { listTypeOf, patchStrategyOf } from "./patch-strategies.js";
 export type { ContainerLike, PodLike, PodSpecLike, Requests } from "./pod-requests.js";
 export { add as addRequests, holdsResources, noRequests, podSpecRequests } from "./pod-requests.js";
 export type { Quantity, QuantityFormat } from "./quantity.js";

@@ -79,12 +79,16 @@ export class SharedAgents {
  * An API client for `kc`'s current cluster, built as `kc.makeApiClient(api)`
  * builds it, whose requests share kept-alive connections (see
  * {@link SharedAgents}): the agent's Secrets, node reads and Hello go over
- * a few long-lived connections instead of one per call.
+ * a few long-lived connections instead of one per call. Pass `agents` to
+ * share the pools with other callers (the usage collector).
  */
-export function keptAliveClient<T>(kc: KubeConfig, api: new (config: Configuration) => T): T {
+export function keptAliveClient<T>(
+  kc: KubeConfig,
+  api: new (config: Configuration) => T,
+  agents: SharedAgents = new SharedAgents(),
+): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
-  const agents = new SharedAgents();
   return new api(
     createConfiguration({
       baseServer: new ServerConfiguration<Record<string, string>>(cluster.server, {}),

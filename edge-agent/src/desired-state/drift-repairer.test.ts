@@ -41,16 +41,19 @@ async function agentParts(onChanged?: () => void) {
       fire = undefined;
     };
   };
-  const reads = { gets: 0, lists: 0 };
+  const calls = { gets: 0, lists: 0, applies: 0 };
   const client = {
     resourceInfo: (v: string, k: string) => kit.client.resourceInfo(v, k),
-    apply: (o: KubeObject, force: boolean) => kit.client.apply(o, force),
+    apply: (o: KubeObject, force: boolean) => {
+      calls.applies++;
+      return kit.client.apply(o, force);
+    },
     get: (r: Parameters<EngineKit["client"]["get"]>[0]) => {
-      reads.gets++;
+      calls.gets++;
       return kit.client.get(r);
     },
     listSelected: (v: string, k: string, selector: string) => {
-      reads.lists++;
+      calls.lists++;
       return kit.client.listSelected(v, k, selector);
     },
   };
@@ -67,16 +70,21 @@ async function agentParts(onChanged?: () => void) {
     fire();
     await repairer.sweep();
   };
-  return { keeper, repairer, tick, reads };
+  return { keeper, repairer, tick, calls };
 }
 
 const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" };
 
 /** Changes an object the way `kubectl scale`/`kubectl edit` does: an update by another manager. */
-async function patchAs(manager: string, path: string, patch: object) {
+async function patchAs(
+  manager: string,
+  path: string,
+  patch: object,
+  type = "application/merge-patch+json",
+) {
   const res = await fetch(`${kit.sim.url}${path}?fieldManager=${manager}`, {
     method: "PATCH",
-    headers: { "content-type": "application/merge-patch+json" },
+    headers: { "content-type": type },
     body: JSON.stringify(patch),
   });
   if (res.status !== 200) throw new Error(`patch: HTTP ${res.status} ${await res.text()}`);
@@ -163,6 +171,69 @@ test.serial(
     t.is((live?.spec as { replicas?: number } | undefined)?.replicas, 3);
     t.is(live?.metadata.annotations?.["smart-orchestrator.io/revision"], "4");
     t.is(restarted.repairer.repairs, 1);
+  },
+);
+
+test.serial(
+  "list items other managers add are left alone, not re-applied every interval; a desired env var changed by hand is repaired",
+  async (t) => {
+    const { keeper, repairer, tick, calls } = await agentParts();
+    const app = { name: "app", image: "nginx:1.27", env: [{ name: "MODE", value: "prod" }] };
+    await keeper.apply(applyInput([deployment("web", 1, { containers: [app] })]), none);
+    const path = "/apis/apps/v1/namespaces/shop/deployments/web";
+    const smp = "application/strategic-merge-patch+json";
+    const podSpec = (spec: object) => ({ spec: { template: { spec } } });
+    // `kubectl edit` adds an env var; a mutating webhook (Istio's) injects a sidecar.
+    await patchAs(
+      "kubectl-edit",
+      path,
+      podSpec({ containers: [{ name: "app", env: [{ name: "DEBUG", value: "1" }] }] }),
+      smp,
+    );
+    await patchAs(
+      "istio-sidecar-injector",
+      path,
+      podSpec({ containers: [{ name: "istio-proxy", image: "istio/proxyv2:1.24.0" }] }),
+      smp,
+    );
+    const containers = async () => {
+      const live = (await kit.client.get(web)) as unknown as {
+        spec: { template: { spec: { containers: { name: string; env?: unknown[] }[] } } };
+      };
+      return live.spec.template.spec.containers;
+    };
+    const theirs = await containers();
+    t.deepEqual(
+      theirs.map((c) => c.name),
+      ["app", "istio-proxy"],
+    );
+    t.deepEqual(theirs[0]?.env, [
+      { name: "MODE", value: "prod" },
+      { name: "DEBUG", value: "1" },
+    ]);
+
+    const before = calls.applies;
+    await tick();
+    await tick();
+    t.is(calls.applies, before, "two intervals: the object holds desired, nothing re-applied");
+    t.is(repairer.repairs, 0);
+    t.deepEqual(await containers(), theirs, "their items are untouched");
+
+    await patchAs(
+      "kubectl-edit",
+      path,
+      podSpec({ containers: [{ name: "app", env: [{ name: "MODE", value: "debug" }] }] }),
+      smp,
+    );
+    await tick();
+    t.is(calls.applies, before + 1, "the hand-changed env var is drift");
+    t.is(repairer.repairs, 1);
+    t.deepEqual(repairer.stateOf(applyInput([]).enablerId).lastRepaired, [
+      "Deployment shop/web (reverted)",
+    ]);
+    t.deepEqual(await containers(), theirs, "MODE is prod again; DEBUG and the sidecar stay");
+    await tick();
+    t.is(calls.applies, before + 1, "repaired for good: the next interval applies nothing");
   },
 );
 

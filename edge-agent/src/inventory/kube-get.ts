@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { type Agent, request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 
@@ -20,6 +20,13 @@ export interface GetJsonOptions {
   readonly timeoutMs?: number;
   /** Refuse bodies larger than this (default 8 MiB). */
   readonly maxBytes?: number;
+  /** Kept-alive pools to use in place of the fresh agent the kubeconfig makes per call. */
+  readonly agents?: AgentPool;
+}
+
+/** Swaps a per-call agent for a pooled one with the same TLS options (SharedAgents does). */
+export interface AgentPool {
+  for(given: Agent): Agent;
 }
 
 /**
@@ -38,8 +45,11 @@ export async function getJson(
   await kc.applyToHTTPSOptions(opts);
   if (options.insecureTls) opts.rejectUnauthorized = false;
   const plain = url.protocol === "http:";
-  // applyToHTTPSOptions may set an https Agent; a plain-http endpoint (the simulator) needs none.
+  // applyToHTTPSOptions sets a fresh https Agent: a TCP connect and TLS handshake per call
+  // unless pooled. A plain-http endpoint (the simulator) takes Node's kept-alive global agent.
   if (plain) delete opts.agent;
+  else if (typeof opts.agent === "object" && options.agents)
+    opts.agent = options.agents.for(opts.agent);
   const send = plain ? httpRequest : httpsRequest;
   const max = options.maxBytes ?? 8 * 2 ** 20;
   return new Promise((resolve, reject) => {

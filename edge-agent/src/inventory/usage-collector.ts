@@ -1,7 +1,7 @@
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import type { NodeUsage } from "@smart-orchestrator/shared";
 import { parseBytes, parseMillis, toSafeNumber } from "@smart-orchestrator/shared";
-import { getJson, KubeHttpError } from "./kube-get.js";
+import { type AgentPool, getJson, KubeHttpError } from "./kube-get.js";
 
 /**
  * How the agent reaches the kubelet summary API:
@@ -21,6 +21,11 @@ export interface UsageCollectorOptions {
   readonly now?: () => number;
   /** Where a node's kubelet answers, when not at its InternalIP:10250 (the simulator). */
   readonly kubeletUrl?: (node: V1Node) => string;
+  /**
+   * Kept-alive connection pools (the agent passes the one its API client uses); without
+   * one, every sample opens a TLS connection to the API server and to each kubelet.
+   */
+  readonly agents?: AgentPool;
 }
 
 interface NetSample {
@@ -73,10 +78,9 @@ export class UsageCollector {
   async #metrics(out: Map<string, NodeUsage>): Promise<void> {
     let list: NodeMetricsList;
     try {
-      list = (await getJson(
-        this.#o.kubeConfig,
-        "/apis/metrics.k8s.io/v1beta1/nodes",
-      )) as NodeMetricsList;
+      list = (await getJson(this.#o.kubeConfig, "/apis/metrics.k8s.io/v1beta1/nodes", {
+        ...(this.#o.agents ? { agents: this.#o.agents } : {}),
+      })) as NodeMetricsList;
     } catch (err) {
       const reason = explain(
         err,
@@ -108,6 +112,7 @@ export class UsageCollector {
       summary = (await getJson(this.#o.kubeConfig, this.#summaryUrl(node), {
         insecureTls: this.#o.kubeletInsecureTls,
         timeoutMs: 5_000,
+        ...(this.#o.agents ? { agents: this.#o.agents } : {}),
       })) as Summary;
     } catch (err) {
       const verb = this.#o.summaryAccess === "kubelet" ? "nodes/stats get" : "nodes/proxy get";
