@@ -9,12 +9,14 @@
  * Each fleet is built, then the heap is collected once before timing: in the
  * control plane the fleet's nodes are long-lived (old generation), and without
  * this the first decisions paid for promoting the bench's own fleet (scavenges
- * of 6-7 ms in --trace-gc), which is no part of a decision. Asserts nothing.
+ * of 6-7 ms in --trace-gc), which is no part of a decision. The garbage
+ * collector's pauses during the timed decisions are summed and printed per
+ * decision, to tell collection cost from the decision's own. Asserts nothing.
  *
  *   npm run bench -- scheduler [--sizes 1,100,1000,5000]
  */
 import { cpus, loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
+import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Reservations } from "../../control-plane/src/placement/reservations.js";
@@ -75,8 +77,12 @@ console.log(
 );
 // CPU time is printed beside wall time: on a shared machine, wall time includes waiting for a core.
 console.log(
-  "clusters  nodes   runs   wall p50   p99 ms   CPU p50   p99 ms   CPU µs/cluster   chosen",
+  "clusters  nodes   runs   wall p50   p99 ms   CPU p50   p99 ms   CPU µs/cluster   GC ms/decision   chosen",
 );
+// GC entries arrive after the synchronous timing loop; each size awaits them.
+const gcPauses: PerformanceEntry[] = [];
+const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
+gcObserver.observe({ entryTypes: ["gc"] });
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
@@ -88,7 +94,9 @@ for (const n of sizes()) {
   const times: number[] = [];
   const cpu: number[] = [];
   let chosen = "";
+  let timedFrom = Number.POSITIVE_INFINITY;
   for (let r = 0; r < runs + 10; r++) {
+    if (r === 10) timedFrom = performance.now();
     const policy = (["worst-fit", "best-fit", "traffic-most"] as const)[r % 3] ?? "worst-fit";
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -101,10 +109,18 @@ for (const n of sizes()) {
     }
     chosen = d.chosen?.name ?? "none";
   }
+  const timedTo = performance.now();
+  // The observer is called from a later turn of the loop than setImmediate's.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const gcMs = gcPauses
+    .filter((e) => e.startTime >= timedFrom && e.startTime <= timedTo)
+    .reduce((sum, e) => sum + e.duration, 0);
+  gcPauses.length = 0;
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(3).padStart(8);
   console.log(
-    `${String(n).padStart(8)} ${String(n * 10).padStart(6)} ${String(runs).padStart(6)} ${f(pct(times, 0.5))} ${f(pct(times, 0.99))} ${f(pct(cpu, 0.5))} ${f(pct(cpu, 0.99))} ${((pct(cpu, 0.5) * 1000) / n).toFixed(2).padStart(12)}   ${chosen}`,
+    `${String(n).padStart(8)} ${String(n * 10).padStart(6)} ${String(runs).padStart(6)} ${f(pct(times, 0.5))} ${f(pct(times, 0.99))} ${f(pct(cpu, 0.5))} ${f(pct(cpu, 0.99))} ${((pct(cpu, 0.5) * 1000) / n).toFixed(2).padStart(12)} ${(gcMs / runs).toFixed(3).padStart(16)}   ${chosen}`,
   );
 }
+gcObserver.disconnect();
