@@ -24,3 +24,4 @@ export type { AddNodeOptions, SimulatorHandle, SimulatorOptions } from "./simula
 export { startSimulator } from "./simulator.js";
 export type { SimulatorProcess, SimulatorProcessOptions } from "./simulator-process.js";
 export { startSimulatorProcess } from "./simulator-process.js";
+export { spawnTied, tiedSpawnWorks } from "./tied-spawn.js";

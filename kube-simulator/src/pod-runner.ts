@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import type { KubeObject } from "./kube-object.js";
+import { spawnTied } from "./tied-spawn.js";
 
 /** `--run-image <image-prefix>=<command>`: pods whose image starts with the prefix run the command. */
 export interface RunImageRule {
@@ -151,7 +152,9 @@ export class PodRunner {
       const mapped = port ? run.ports.get(Number(port)) : undefined;
       return mapped === undefined ? arg : `${arg.slice(0, -port!.length)}${mapped}`;
     });
-    const child = spawn(program, [...lead, ...args], {
+    // Tied to the simulator: a killed simulator (its node gone) takes its
+    // containers with it instead of leaving agents running under PID 1.
+    const child = spawnTied(program, [...lead, ...args], {
       cwd: this.#o.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { spawnTied } from "./tied-spawn.js";
 
 const main = join(import.meta.dirname, "main.ts");
 // Resolved here, so the child finds tsx whatever its working directory.
@@ -25,6 +26,13 @@ export interface SimulatorProcessOptions {
   readonly args?: readonly string[];
   /** Where the child's stderr goes (default: discarded). */
   readonly stderr?: "inherit" | "ignore";
+  /**
+   * SIGKILL the simulator when this process dies (default true), so a
+   * crashed or timed-out test worker, bench or demo leaves no simulator (and
+   * none of its `--run-image` pods) behind. False for one that must outlive
+   * the process that started it.
+   */
+  readonly diesWithParent?: boolean;
   /** How long to wait for the URL (default 120 s: tsx compiles on a cold machine, and the full suite loads both cores). */
   readonly startTimeoutMs?: number;
 }
@@ -48,7 +56,8 @@ export async function startSimulatorProcess(
   const args = ["--cluster", options.cluster, "--kubeconfig", kubeconfig];
   if (options.port !== undefined) args.push("--port", String(options.port));
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, ["--import", tsx, main, ...args], {
+  const start = options.diesWithParent === false ? spawn : spawnTied;
+  const child = start(process.execPath, ["--import", tsx, main, ...args], {
     stdio: ["ignore", "pipe", options.stderr ?? "ignore"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
