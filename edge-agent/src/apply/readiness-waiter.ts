@@ -71,6 +71,11 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** Wait until the objects are gone (deleted, finalizers done) instead of ready; every kind is watched. */
   readonly gone?: boolean;
+  /**
+   * Judges each live object in place of its kind's readiness (a hook Pod is
+   * done once Succeeded, not once Running); every kind is then watched.
+   */
+  readonly judge?: (live: KubeObject) => Readiness;
 }
 
 /** Timing of {@link ReadinessWaiter}; the defaults suit a real cluster. */
@@ -143,7 +148,9 @@ export class ReadinessWaiter {
         const now = this.#clock.now();
         await Promise.all([...watches.values()].map((w) => w.ensure(now)));
         const states = await Promise.all(
-          refs.map((ref) => (options.gone ? goneState(ref, watches) : this.#state(ref, watches))),
+          refs.map((ref) =>
+            options.gone ? goneState(ref, watches) : this.#state(ref, watches, options.judge),
+          ),
         );
         const notReady = states.filter((s) => !s.ready);
         const outcome = (timedOut: boolean) => ({
@@ -187,12 +194,12 @@ export class ReadinessWaiter {
 
   #watchesFor(
     refs: readonly ObjectRef[],
-    { selector, gone }: WaitOptions,
+    { selector, gone, judge }: WaitOptions,
     wake: () => void,
   ): Map<string, KindWatch> {
     const names = new Map<string, { ref: ObjectRef; names: string[] }>();
     for (const ref of refs) {
-      if (!gone && !changingKinds.has(ref.kind)) continue;
+      if (!gone && !judge && !changingKinds.has(ref.kind)) continue;
       const key = groupKey(ref);
       const group = names.get(key) ?? { ref, names: [] };
       group.names.push(ref.name);
@@ -228,7 +235,11 @@ export class ReadinessWaiter {
     stop.abort();
   }
 
-  async #state(ref: ObjectRef, watches: Map<string, KindWatch>): Promise<WaitState> {
+  async #state(
+    ref: ObjectRef,
+    watches: Map<string, KindWatch>,
+    judge?: (live: KubeObject) => Readiness,
+  ): Promise<WaitState> {
     const watch = watches.get(groupKey(ref));
     if (!watch) return { ref, ready: true, message: "" };
     const live = watch.get(ref.name);
@@ -238,6 +249,7 @@ export class ReadinessWaiter {
         ready: false,
         message: watch.error ? `could not read it: ${watch.error}` : "object is gone",
       };
+    if (judge) return { ref, ...judge(live) };
     const bindingMode =
       live.kind === "PersistentVolumeClaim" ? await this.#bindingMode(live) : undefined;
     return { ref, ...readinessOf(live, { bindingMode }) };

@@ -184,3 +184,82 @@ test.serial(
     t.deepEqual(kit.applied, ["ConfigMap/carried"]);
   },
 );
+
+function pod(name: string, annotations: Record<string, string> = {}): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, annotations },
+    spec: { restartPolicy: "Never", containers: [{ name: "run", image: "busybox" }] },
+  };
+}
+
+test.serial(
+  "a hook Pod is watched, not polled: Succeeded lets the release go on, Failed fails it, Running is not done",
+  async (t) => {
+    let podReads = 0;
+    let completing: Promise<Response> | undefined;
+    const counting = new Proxy(kit.recording, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key === "get")
+          return (ref: { kind: string }) => {
+            if (ref.kind === "Pod") podReads++;
+            return target.get(ref as never);
+          };
+        if (key === "apply")
+          return async (o: KubeObject, force: boolean) => {
+            const out = await target.apply(o, force);
+            // The container "exits 0" once the hook Pod exists, as a kubelet would report it.
+            if (o.kind === "Pod" && o.metadata.name === "done")
+              completing = fetch(`${kit.sim.url}/api/v1/namespaces/shop/pods/done/status`, {
+                method: "PATCH",
+                headers: { "content-type": "application/merge-patch+json" },
+                body: JSON.stringify({ status: { phase: "Succeeded" } }),
+              });
+            return out;
+          };
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const k = new ReleaseKeeper({
+      engine: kit.engine(),
+      store: new MemoryDesiredStore(),
+      hooks: new HookRunner({ client: counting, log: quietLog, clock: virtualClock() }),
+      log: quietLog,
+    });
+    await k.apply(applyInput([deployment("web"), hooked(pod("done"), "pre-install")]), none);
+    t.is((await completing)?.status, 200);
+    t.deepEqual(kit.applied, ["Pod/done", "Deployment/web"]);
+
+    kit.applied.length = 0;
+    const failing = pod("check", { "simulator.smart-orchestrator.io/fails": "true" });
+    const failed = await k
+      .apply(applyInput([deployment("web"), hooked(failing, "pre-upgrade")], { revision: 2 }), none)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    t.true(failed instanceof CommandFailure, String(failed));
+    t.regex((failed as Error).message, /pre-upgrade hook Pod shop\/check failed: Pod failed/);
+    t.deepEqual(kit.applied, ["Pod/check"], "nothing else applied");
+
+    // The simulator's kubelet keeps a plain Pod Running: a hook Pod must reach Succeeded.
+    kit.applied.length = 0;
+    const running = await k
+      .apply(
+        applyInput([deployment("web"), hooked(pod("wait"), "pre-upgrade")], { revision: 3 }),
+        none,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    t.regex(
+      String((running as Error)?.message),
+      /Pod shop\/wait failed: not complete within the timeout/,
+    );
+    t.deepEqual(kit.applied, ["Pod/wait"]);
+    t.is(podReads, 0, "no GET per pause: one list, then the watch");
+  },
+);

@@ -5,6 +5,7 @@ import { CommandFailure } from "../apply/command-failure.js";
 import type { ApplyInput } from "../apply/command-input.js";
 import { describeRef } from "../apply/object-apply.js";
 import { KubeApiError, type ObjectRef, refOf } from "../apply/object-client.js";
+import type { Readiness } from "../apply/readiness.js";
 import { ReadinessWaiter, systemClock, type WaitClock } from "../apply/readiness-waiter.js";
 import { fieldManager, type KubeObject, releaseKeys } from "../apply/release-labels.js";
 import type { HookStage } from "./release-keeper.js";
@@ -83,12 +84,12 @@ type HookTarget = Pick<
 export class HookRunner implements HookStage {
   readonly #o: HookRunnerOptions;
   readonly #clock: WaitClock;
-  readonly #jobs: ReadinessWaiter;
+  readonly #waiter: ReadinessWaiter;
 
   constructor(options: HookRunnerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    this.#jobs = new ReadinessWaiter(options.client, this.#clock);
+    this.#waiter = new ReadinessWaiter(options.client, this.#clock);
   }
 
   split(input: ApplyInput): { main: ApplyInput; hooks: KubeObject[]; tests: number } {
@@ -169,41 +170,33 @@ export class HookRunner implements HookStage {
   // Jobs until complete or failed, Pods until Succeeded or Failed; other kinds once applied.
   async #await(hook: KubeObject, deadline: number): Promise<{ ok: boolean; message: string }> {
     const ref = refOf(hook);
-    if (ref.kind === "Job") {
-      // Watched, as the engine's readiness: the hook's own labels narrow the list and the watch.
-      const labels = hook.metadata.labels ?? {};
-      const selector = [releaseKeys.instance, releaseKeys.managedBy, hookLabel]
-        .map((k) => `${k}=${labels[k] ?? ""}`)
-        .join(",");
-      const out = await this.#jobs.wait([ref], { deadline, selector });
-      const state = out.states[0];
-      if (state?.ready) return { ok: true, message: "" };
-      if (out.timedOut) return { ok: false, message: "not complete within the timeout" };
-      if (state?.message === "object is gone")
-        return { ok: false, message: "deleted while it ran" };
-      return { ok: false, message: state?.message ?? "" };
-    }
-    if (ref.kind !== "Pod") return { ok: true, message: "" };
-    for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
-      const live = await this.#o.client.get(ref);
-      if (!live) return { ok: false, message: "deleted while it ran" };
-      const phase = (live.status as { phase?: string } | undefined)?.phase;
-      if (phase === "Succeeded") return { ok: true, message: "" };
-      if (phase === "Failed") return { ok: false, message: "Pod failed" };
-      const now = this.#clock.now();
-      if (now >= deadline) return { ok: false, message: "not complete within the timeout" };
-      await this.#clock.sleep(Math.min(pause, deadline - now));
-    }
+    if (ref.kind !== "Job" && ref.kind !== "Pod") return { ok: true, message: "" };
+    // Watched, as the engine's readiness: the hook's own labels narrow the list and the watch.
+    const labels = hook.metadata.labels ?? {};
+    const selector = [releaseKeys.instance, releaseKeys.managedBy, hookLabel]
+      .map((k) => `${k}=${labels[k] ?? ""}`)
+      .join(",");
+    const out = await this.#waiter.wait([ref], {
+      deadline,
+      selector,
+      ...(ref.kind === "Pod" ? { judge: hookPodState } : {}),
+    });
+    const state = out.states[0];
+    if (state?.ready) return { ok: true, message: "" };
+    if (out.timedOut) return { ok: false, message: "not complete within the timeout" };
+    if (state?.message === "object is gone") return { ok: false, message: "deleted while it ran" };
+    return { ok: false, message: state?.message ?? "" };
   }
 
+  // Listed then watched until gone. No label selector: the earlier run may have tagged it with another phase.
   async #removeAndWait(ref: ObjectRef, deadline: number): Promise<void> {
     if (!(await this.#o.client.remove(ref))) return;
-    for (let pause = 25; await this.#o.client.get(ref); pause = Math.min(pause * 2, 1000)) {
-      const now = this.#clock.now();
-      if (now >= deadline)
-        throw this.#failed(`${describeRef(ref)} from an earlier run is still being deleted`);
-      await this.#clock.sleep(Math.min(pause, deadline - now));
-    }
+    const out = await this.#waiter.wait([ref], { deadline, selector: "", gone: true });
+    const state = out.states[0];
+    if (state && !state.ready)
+      throw this.#failed(
+        `${describeRef(ref)} from an earlier run is still being deleted (${state.message})`,
+      );
   }
 
   async #ensureNamespace(name: string): Promise<void> {
@@ -214,4 +207,12 @@ export class HookRunner implements HookStage {
       if (!(err instanceof KubeApiError && err.code === 409)) throw err;
     }
   }
+}
+
+/** A hook Pod is done once Succeeded, failed once Failed (Running is not enough, unlike a workload). */
+function hookPodState(live: KubeObject): Readiness {
+  const phase = (live.status as { phase?: string } | undefined)?.phase;
+  if (phase === "Succeeded") return { ready: true, message: "" };
+  if (phase === "Failed") return { ready: false, failed: true, message: "Pod failed" };
+  return { ready: false, message: `Pod is ${phase ?? "Pending"}` };
 }

@@ -152,3 +152,36 @@ test.serial("force deletes the volumes while the workloads still run", async (t)
   t.true(out.objects.some((o) => o.name === "storage-alertmanager-0"));
   t.is(await kit.client.get(pvcRef("storage-alertmanager-0")), undefined);
 });
+
+// The waiter's own tests show a watch event ending such a wait; here, that the remover uses it.
+test.serial("deleted claims are seen gone by list and watch, with no GET per claim", async (t) => {
+  let claimReads = 0;
+  const counting = new Proxy(kit.client, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (ref: { kind: string; name: string }) => {
+        if (ref.kind === "PersistentVolumeClaim") claimReads++;
+        return target.get(ref as never);
+      };
+    },
+  });
+  const keeper = new ReleaseKeeper({
+    engine: kit.engine(),
+    store: new MemoryDesiredStore(),
+    volumes: new VolumeRemover(counting, virtualClock()),
+    log: quietLog,
+  });
+  const input = applyInput([claim("one"), claim("two")]);
+  await keeper.apply(input, none);
+  const out = await keeper.deleteVolumes({ ...input, force: true, timeoutMs: 10_000 }, none);
+  t.deepEqual(
+    out.objects
+      .filter((o) => o.kind === "PersistentVolumeClaim")
+      .map((o) => o.name)
+      .sort(),
+    ["one", "two"],
+  );
+  t.is(await kit.client.get(pvcRef("one")), undefined);
+  t.is(claimReads, 0, "the wait read no claim one by one");
+});

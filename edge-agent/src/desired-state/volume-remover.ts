@@ -2,13 +2,14 @@ import { FailureKind, ObjectAction, ObjectStatus } from "@smart-orchestrator/sha
 import type { EngineOutcome, EngineProgress } from "../apply/apply-engine.js";
 import { CommandFailure } from "../apply/command-failure.js";
 import type { DeleteVolumesInput } from "../apply/command-input.js";
+import type { WatchReader } from "../apply/kind-watch.js";
 import { describeRef } from "../apply/object-apply.js";
 import type { ObjectRef } from "../apply/object-client.js";
-import { systemClock, type WaitClock } from "../apply/readiness-waiter.js";
+import { ReadinessWaiter, systemClock, type WaitClock } from "../apply/readiness-waiter.js";
 import { type KubeObject, releaseKeys, releaseSelector } from "../apply/release-labels.js";
 
-/** The API calls removing volumes makes; ObjectClient provides them. */
-export interface VolumeClient {
+/** The API calls removing volumes makes (list and watch to see them go); ObjectClient provides them. */
+export interface VolumeClient extends WatchReader {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   listSelected(
     apiVersion: string,
@@ -82,10 +83,12 @@ const deleted = (ref: ObjectRef, message = "") =>
 export class VolumeRemover {
   readonly #c: VolumeClient;
   readonly #clock: WaitClock;
+  readonly #waiter: ReadinessWaiter;
 
   constructor(client: VolumeClient, clock: WaitClock = systemClock) {
     this.#c = client;
     this.#clock = clock;
+    this.#waiter = new ReadinessWaiter(client, clock);
   }
 
   /** Removes the volumes; `known` adds what the release held, for claims and StatefulSets already gone. */
@@ -163,20 +166,20 @@ export class VolumeRemover {
     return { objects: statuses, appliedRevision: 0 };
   }
 
+  // Listed then watched until gone, as the release's own Delete waits: no read per object per pause.
   async #waitGone(
     refs: ObjectRef[],
     deadline: number,
     progress: EngineProgress,
   ): Promise<ObjectRef[]> {
-    let left = refs;
-    for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
-      const still: ObjectRef[] = [];
-      for (const ref of left) if (await this.#c.get(ref)) still.push(ref);
-      left = still;
-      const now = this.#clock.now();
-      if (left.length === 0 || now >= deadline) return left;
-      progress(`waiting for ${left.length} volumes and claims to be gone`, []);
-      await this.#clock.sleep(Math.min(pause, deadline - now));
-    }
+    if (refs.length === 0) return [];
+    const out = await this.#waiter.wait(refs, {
+      deadline,
+      // Template-made claims and volumes carry none of the release's labels.
+      selector: "",
+      gone: true,
+      progress: (left) => progress(`waiting for ${left.length} volumes and claims to be gone`, []),
+    });
+    return out.states.filter((s) => !s.ready).map((s) => s.ref);
   }
 }
