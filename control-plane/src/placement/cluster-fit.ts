@@ -5,7 +5,17 @@
  */
 import type { Node } from "@smart-orchestrator/shared";
 import { archOnly, type EligibleNode, eligibleNode } from "./node-eligibility.js";
-import { type NodeTable, nodeTable } from "./node-table.js";
+import {
+  CPU,
+  FLAGS,
+  HARD_TAINT,
+  MEM,
+  type NodeTable,
+  nodeTable,
+  PODS,
+  READY,
+  STRIDE,
+} from "./node-table.js";
 import { nodeIneligibility } from "./pod-constraints.js";
 import type { PodGroup, WorkloadDemand } from "./workload-demand.js";
 
@@ -94,10 +104,12 @@ function ensure(nodes: number, groups: number): void {
 function load(t: NodeTable, held: ReadonlyMap<string, Room> | undefined): void {
   const m = t.nodes.length;
   // A loop, not TypedArray.set: for ten nodes the call costs more than the copy.
+  const c = t.cells;
   for (let i = 0; i < m; i++) {
-    cpuS[i] = t.cpuMillis[i] as number;
-    memS[i] = t.memoryBytes[i] as number;
-    podS[i] = t.pods[i] as number;
+    const at = i * STRIDE;
+    cpuS[i] = c[at + CPU] as number;
+    memS[i] = c[at + MEM] as number;
+    podS[i] = c[at + PODS] as number;
   }
   if (!held?.size) return;
   for (let i = 0; i < m; i++) {
@@ -301,7 +313,7 @@ function whyNot(t: NodeTable, g: PodGroup): string {
   const keyed = archOnly(g.constraints);
   for (let i = 0; i < t.nodes.length; i++) {
     const r =
-      keyed && t.ready[i] === 1 && t.hardTaint[i] === 0
+      keyed && ((t.cells[i * STRIDE + FLAGS] as number) & (READY | HARD_TAINT)) === READY
         ? archReason(t, i, g)
         : (nodeIneligibility(t.nodes[i] as Node, g.constraints) as string);
     // Few distinct reasons per cluster: a linear search beats a Map here.

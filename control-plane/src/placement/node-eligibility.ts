@@ -5,7 +5,16 @@
  * ({@link nodeIneligibility}), so both give the same answer.
  */
 import type { Node } from "@smart-orchestrator/shared";
-import type { NodeTable } from "./node-table.js";
+import {
+  ARCH_SHIFT,
+  archId,
+  FLAGS,
+  HARD_TAINT,
+  type NodeTable,
+  OTHER_ARCH,
+  READY,
+  STRIDE,
+} from "./node-table.js";
 import {
   archLabel,
   nodeIneligibility,
@@ -43,8 +52,14 @@ function compile(c: PodConstraints): EligibleNode {
   if (!archOnly(c)) return full;
   const arch = c.selectorPairs[0]?.[1];
   const tolerations = c.tolerations;
-  return (t, i) =>
-    t.ready[i] === 1 &&
-    (arch === undefined || t.arch[i] === arch) &&
-    (t.hardTaint[i] === 0 || taintsTolerated(t.nodes[i] as Node, tolerations));
+  const want = arch === undefined ? -1 : archId(arch);
+  return (t, i) => {
+    const f = t.cells[i * STRIDE + FLAGS] as number;
+    if (!(f & READY)) return false;
+    if (want >= 0) {
+      const id = f >> ARCH_SHIFT;
+      if (want === OTHER_ARCH ? t.arch[i] !== arch : id !== want) return false;
+    }
+    return !(f & HARD_TAINT) || taintsTolerated(t.nodes[i] as Node, tolerations);
+  };
 }
