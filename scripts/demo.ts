@@ -19,6 +19,7 @@ import {
   startSimulatorProcess,
 } from "@smart-orchestrator/kube-simulator";
 import { startPodinfoRepo } from "../control-plane/src/testing/helm-repo-server.js";
+import { type RestAnswer, restClient } from "../tests/support/rest-client.js";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
@@ -79,36 +80,30 @@ function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
   return child;
 }
 
+const rest = restClient(base, token);
+
+/** Calls the control plane as admin; a refusal stops the demo, naming the call. */
 async function api(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
+): Promise<RestAnswer> {
   // Once stopping, the control plane goes away under the demo's next request: wait for the exit.
   if (stopping) return stopping;
-  let res: Response;
+  let res: RestAnswer;
   try {
-    res = await fetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    res = await rest(method, path, body, headers);
   } catch (err) {
     if (stopping) return stopping;
     throw err;
   }
-  const text = await res.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
+  if (res.status < 200 || res.status > 299) {
     // Say what the control plane refused instead of failing later on its problem document.
-    return fail(`${method} ${path} answered ${res.status}: ${parsed?.detail ?? text}`);
+    const why = res.body?.detail ?? (res.body === undefined ? "" : JSON.stringify(res.body));
+    return fail(`${method} ${path} answered ${res.status}: ${why}`);
   }
-  return { status: res.status, body: parsed };
+  return res;
 }
 
 /** Prints one line and stops the demo with status 2 (the promise never settles). */

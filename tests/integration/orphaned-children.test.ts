@@ -1,29 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
-import { freePort, isAlive } from "../support/plane-process.js";
+import { freePort } from "../support/plane-process.js";
+import { childPids, commandLine, descendants, isAlive } from "../support/process-tree.js";
 import { spawnTied, tiedSpawnWorks } from "../support/tied-spawn.js";
-
-/** The direct children of `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    let text = "";
-    try {
-      text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    } catch {}
-    if (text) out.push(...text.split(/\s+/).map(Number));
-  }
-  return out;
-}
-
-/** Every descendant of `pid` (Linux /proc), deepest last. */
-function descendants(pid: number): number[] {
-  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
-}
 
 /** Starts a parent script (args after `--import tsx`) tied to this worker; resolves to it and the pid it prints. */
 async function startParent(args: readonly string[]) {
@@ -35,14 +18,6 @@ async function startParent(args: readonly string[]) {
     parent.once("exit", (code) => reject(new Error(`the parent exited (${code}) first`)));
   });
   return { parent, pid: (JSON.parse(line) as { pid: number }).pid };
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
 }
 
 async function killAndWait(child: ReturnType<typeof spawnTied>): Promise<void> {
@@ -122,7 +97,7 @@ async function startDemo() {
   const direct = (await eventually(
     () => {
       if (demo.exitCode !== null) throw new Error(`the demo exited (${demo.exitCode}): ${stderr}`);
-      const found = childrenOf(pid).map((p) => ({ pid: p, command: commandLine(p) }));
+      const found = childPids(pid).map((p) => ({ pid: p, command: commandLine(p) }));
       const has = (part: string) => found.some((c) => c.command.includes(part));
       return has("edge-agent/src/main.ts") && has("kube-simulator") ? found : undefined;
     },
