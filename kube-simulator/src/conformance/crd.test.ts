@@ -2,6 +2,7 @@
 // against a `kube-simulator` process: a CRD, then one of its resources.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { ExecutionContext } from "ava";
 import { conformance, ok, startClient } from "./real-client.js";
 
 const c = await startClient("name=crds,nodes=1");
@@ -34,6 +35,23 @@ spec:
               replicas: {type: integer}
 `;
 
+/** Applies {@link crd} and waits until it is Established; resolves to both commands' output. */
+async function establish(t: ExecutionContext, ...args: Parameters<typeof crd>) {
+  const [group, plural] = args;
+  const applied = ok(t, await c.kubectl(["apply", "-f", "-"], crd(...args)), "apply crd");
+  const waited = ok(
+    t,
+    await c.kubectl([
+      "wait",
+      "--for=condition=Established",
+      `crd/${plural}.${group}`,
+      "--timeout=60s",
+    ]),
+    "wait",
+  );
+  return { applied, waited };
+}
+
 const cronTab = (extra = "") => `
 apiVersion: stable.example.com/v1
 kind: CronTab
@@ -48,24 +66,16 @@ spec:
 kubectlTest(
   "apply a CRD, wait for Established, then apply, get and list one of its resources",
   async (t) => {
-    const made = ok(
+    const { applied: made, waited } = await establish(
       t,
-      await c.kubectl(["apply", "-f", "-"], crd("stable.example.com", "crontabs", "CronTab", "ct")),
-      "apply crd",
+      "stable.example.com",
+      "crontabs",
+      "CronTab",
+      "ct",
     );
     t.is(
       made.trim(),
       "customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created",
-    );
-    const waited = ok(
-      t,
-      await c.kubectl([
-        "wait",
-        "--for=condition=Established",
-        "crd/crontabs.stable.example.com",
-        "--timeout=60s",
-      ]),
-      "wait",
     );
     t.is(
       waited.trim(),
@@ -122,21 +132,7 @@ kubectlTest(
 kubectlTest(
   "a misspelled field in a custom resource is refused with the server's message",
   async (t) => {
-    ok(
-      t,
-      await c.kubectl(["apply", "-f", "-"], crd("typo.example.com", "gizmos", "Gizmo", "gz")),
-      "apply crd",
-    );
-    ok(
-      t,
-      await c.kubectl([
-        "wait",
-        "--for=condition=Established",
-        "crd/gizmos.typo.example.com",
-        "--timeout=60s",
-      ]),
-      "wait",
-    );
+    await establish(t, "typo.example.com", "gizmos", "Gizmo", "gz");
     const bad = `apiVersion: typo.example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n  namespace: default\nspec:\n  cronSpce: "* * * * *"\n`;
     const r = await c.kubectl(["apply", "-f", "-"], bad);
     t.is(r.code, 1);
@@ -145,21 +141,7 @@ kubectlTest(
 );
 
 kubectlTest("deleting a CRD removes its resources and its API", async (t) => {
-  ok(
-    t,
-    await c.kubectl(["apply", "-f", "-"], crd("gone.example.com", "widgets", "Widget", "wd")),
-    "apply crd",
-  );
-  ok(
-    t,
-    await c.kubectl([
-      "wait",
-      "--for=condition=Established",
-      "crd/widgets.gone.example.com",
-      "--timeout=60s",
-    ]),
-    "wait",
-  );
+  await establish(t, "gone.example.com", "widgets", "Widget", "wd");
   const w = `apiVersion: gone.example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: default\nspec:\n  replicas: 1\n`;
   ok(t, await c.kubectl(["apply", "-f", "-"], w), "apply widget");
   const deleted = ok(
