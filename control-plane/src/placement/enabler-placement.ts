@@ -5,6 +5,7 @@
  * for the chosen cluster's Kubernetes version.
  */
 import type { Node } from "@smart-orchestrator/shared";
+import { nodeTable } from "./node-table.js";
 import { type PlacementPolicy, parsePlacementPolicy } from "./policies.js";
 import type { Reservations } from "./reservations.js";
 import type { CandidateCluster, PlacementDecision, Scheduler } from "./scheduler.js";
@@ -107,14 +108,18 @@ export class EnablerPlacement<S> {
     const demand = workloadDemand(objects, this.#d.defaults.requests);
     const records = await this.#d.fleet.list();
     const f = this.#d.fleet;
-    const clusters: CandidateCluster[] = records.map((c) => ({
-      id: c.id,
-      name: c.name,
-      cloud: c.cloud,
-      connected: f.isConnected(c.id),
-      nodes: f.nodes(c.id),
-      rxBytesPerSecond: f.rxBytesPerSecond(c.id),
-    }));
+    const clusters: CandidateCluster[] = records.map((c) => {
+      const nodes = f.nodes(c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        cloud: c.cloud,
+        connected: f.isConnected(c.id),
+        // Laid out when the report arrived (createPlacement's `reported`), so this only finds it.
+        table: nodes && nodeTable(nodes),
+        rxBytesPerSecond: f.rxBytesPerSecond(c.id),
+      };
+    });
     const options = {
       policy: ask.policy ? parsePlacementPolicy(ask.policy) : this.#d.defaults.policy,
       predictive: ask.predictive ?? this.#d.defaults.predictive,

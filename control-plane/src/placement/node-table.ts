@@ -4,7 +4,7 @@
  * requested, the arch label and the taints out of each node object again for
  * every decision was a third of its time (bench/scheduler).
  */
-import type { Node } from "@smart-orchestrator/shared";
+import type { Node, Taint } from "@smart-orchestrator/shared";
 import { archLabel } from "./pod-constraints.js";
 
 /** Numbers per node in {@link NodeTable.cells}. */
@@ -17,15 +17,28 @@ export const FLAGS = 3;
 /** Flag bits: the node is Ready; it has a taint that keeps pods off (NoSchedule, NoExecute). */
 export const READY = 1;
 export const HARD_TAINT = 2;
-/** The arch id sits above the two flag bits: `flags >> ARCH_SHIFT`. */
+/** The arch id sits above the two flag bits: `(flags >> ARCH_SHIFT) & ARCH_MASK`. */
 export const ARCH_SHIFT = 2;
+export const ARCH_MASK = 0xff;
 /** The arch id of an arch seen after {@link MAX_ARCHES} distinct ones: compare the strings. */
 export const OTHER_ARCH = 255;
 const MAX_ARCHES = 254;
+/**
+ * The id of the node's set of hard taints sits above the arch id:
+ * `flags >> TAINTS_SHIFT` (0: none). Eligibility and its reasons then read
+ * the taints from {@link taintSet} and not from the node object, which in a
+ * large fleet is a cache miss per tainted node.
+ */
+export const TAINTS_SHIFT = 10;
+/** The taint-set id once {@link MAX_TAINT_SETS} distinct sets were seen: read the node. */
+export const OTHER_TAINTS = (1 << 20) - 1;
+const MAX_TAINT_SETS = OTHER_TAINTS - 1;
 
 /** One report's nodes as one flat buffer, node `i` at `i * STRIDE`, in report order. */
 export interface NodeTable {
   readonly nodes: readonly Node[];
+  /** The number of nodes (read without touching the node array). */
+  readonly count: number;
   /**
    * Per node: allocatable minus the requests of its pods (CPU, memory, pods;
    * never below 0), then flags and arch id. One buffer rather than an array
@@ -56,6 +69,31 @@ export function archId(arch: string | undefined): number {
   return id;
 }
 
+// Taint-set ids, as arch ids: bounded, as taints come from reports.
+const taintSetIds = new Map<string, number>();
+const taintSets: (readonly Taint[])[] = [[]];
+
+/** The hard taints of a taint-set id, in the node's order (empty for 0). */
+export function taintSet(id: number): readonly Taint[] {
+  return taintSets[id] ?? [];
+}
+
+/** The id of a node's hard taints (0 for none); {@link OTHER_TAINTS} once the bound is reached. */
+function taintSetId(hard: readonly Taint[]): number {
+  if (!hard.length) return 0;
+  // In the node's order, as the first taint not tolerated is the one a reason names.
+  let key = "";
+  for (const t of hard) key += `${t.key}\u0000${t.value}\u0000${t.effect}\u0000`;
+  let id = taintSetIds.get(key);
+  if (id === undefined) {
+    if (taintSets.length > MAX_TAINT_SETS) return OTHER_TAINTS;
+    id = taintSets.length;
+    taintSets.push(hard);
+    taintSetIds.set(key, id);
+  }
+  return id;
+}
+
 // Keyed by the report's node array: a new report is a new array, so an entry
 // never goes stale, and it goes with the report.
 const tables = new WeakMap<readonly Node[], NodeTable>();
@@ -82,15 +120,18 @@ export function nodeTable(nodes: readonly Node[]): NodeTable {
     cells[at + PODS] = Math.max(0, (a?.pods ?? 0) - (q?.pods ?? 0));
     const ar = n.labels[archLabel] ?? (n.architecture || undefined);
     arch.push(ar);
-    const hard = n.taints.some((t) => t.effect !== "PreferNoSchedule");
+    const hard = n.taints.filter((t) => t.effect !== "PreferNoSchedule");
     cells[at + FLAGS] =
-      (n.ready ? READY : 0) | (hard ? HARD_TAINT : 0) | (archId(ar) << ARCH_SHIFT);
+      (n.ready ? READY : 0) |
+      (hard.length ? HARD_TAINT : 0) |
+      (archId(ar) << ARCH_SHIFT) |
+      (taintSetId(hard) << TAINTS_SHIFT);
     if (n.ready) {
       readyCpuMillis += a?.cpuMillis ?? 0;
       readyMemoryBytes += a?.memoryBytes ?? 0;
     }
   }
-  const table = { nodes, cells, arch, readyCpuMillis, readyMemoryBytes };
+  const table = { nodes, count: m, cells, arch, readyCpuMillis, readyMemoryBytes };
   tables.set(nodes, table);
   return table;
 }
