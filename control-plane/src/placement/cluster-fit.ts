@@ -109,7 +109,7 @@ function load(t: NodeTable, held: ReadonlyMap<string, Room> | undefined): void {
   // A loop, not TypedArray.set: for ten nodes the call costs more than the copy.
   const c = t.cells;
   for (let i = 0; i < m; i++) {
-    const at = i * STRIDE;
+    const at = t.at + i * STRIDE;
     cpuS[i] = c[at + CPU] as number;
     memS[i] = c[at + MEM] as number;
     podS[i] = c[at + PODS] as number;
@@ -342,7 +342,7 @@ const countS: number[] = [];
 const reasonsByFlags = new WeakMap<PodGroup["constraints"], Map<number, string>>();
 
 function nodeReason(t: NodeTable, i: number, g: PodGroup, keyed: boolean): string {
-  const f = t.cells[i * STRIDE + FLAGS] as number;
+  const f = t.cells[t.at + i * STRIDE + FLAGS] as number;
   const known =
     keyed && ((f >> ARCH_SHIFT) & ARCH_MASK) !== OTHER_ARCH && f >> TAINTS_SHIFT !== OTHER_TAINTS;
   if (!known) return nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;

@@ -5,7 +5,7 @@
  * for the chosen cluster's Kubernetes version.
  */
 import type { Node } from "@smart-orchestrator/shared";
-import { nodeTable } from "./node-table.js";
+import type { NodeTable } from "./node-table.js";
 import { type PlacementPolicy, parsePlacementPolicy } from "./policies.js";
 import type { Reservations } from "./reservations.js";
 import type { CandidateCluster, PlacementDecision, Scheduler } from "./scheduler.js";
@@ -43,9 +43,15 @@ export interface PlacementAsk<S> {
   readonly source: S;
 }
 
+/** Where each cluster's latest report is laid out for the scheduler (FleetTables). */
+export interface ReportTables {
+  of(clusterId: string, nodes: readonly Node[]): NodeTable;
+}
+
 /** What {@link EnablerPlacement} is built from. */
 export interface EnablerPlacementDeps<S> {
   readonly scheduler: Scheduler;
+  readonly tables: ReportTables;
   readonly reservations: Reservations;
   readonly fleet: PlacementFleet;
   /** Renders the release with default capabilities; resolves with its objects. */
@@ -116,7 +122,7 @@ export class EnablerPlacement<S> {
         cloud: c.cloud,
         connected: f.isConnected(c.id),
         // Laid out when the report arrived (createPlacement's `reported`), so this only finds it.
-        table: nodes && nodeTable(nodes),
+        table: nodes && this.#d.tables.of(c.id, nodes),
         rxBytesPerSecond: f.rxBytesPerSecond(c.id),
       };
     });

@@ -74,7 +74,7 @@ function compile(c: PodConstraints): EligibleNode {
     return v === 1;
   };
   return (t, i) => {
-    const f = t.cells[i * STRIDE + FLAGS] as number;
+    const f = t.cells[t.at + i * STRIDE + FLAGS] as number;
     if (!(f & READY)) return false;
     if (want >= 0) {
       const id = (f >> ARCH_SHIFT) & ARCH_MASK;
