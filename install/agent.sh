@@ -145,7 +145,10 @@ check_kubectl() {
 
 # --- BEGIN GENERATED MANIFESTS (npm run generate:installer; do not edit) ---
 default_image="ghcr.io/smart-orchestrator/edge-agent:0.1.0"
-manifests_with_deploy() {
+# Both renders of charts/edge-agent in one text: a line that starts with
+# @@WITH_DEPLOY@@ is only in the render with the deploy role, one that starts
+# with @@WITHOUT_DEPLOY@@ only in the one without it (deployRole=false).
+manifests_merged() {
   cat <<'SO_MANIFESTS_EOF'
 ---
 # Source: edge-agent/templates/rbac.yaml
@@ -175,26 +178,26 @@ metadata:
 type: Opaque
 stringData:
   token: "@@TOKEN@@"
----
-# Source: edge-agent/templates/rbac-deploy.yaml
-# The deploy role (broad by necessity; see edge-agent/src/permissions.ts and
-# README "Agent permissions"). Leave it out with deployRole=false: the agent
-# then runs with --no-deploy, reports, and refuses deploy commands.
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: smart-orchestrator-agent-deploy
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-rules:
-  - apiGroups: ["*"]
-    resources: ["*"]
-    verbs: ["*"]
-  - nonResourceURLs: ["*"]
-    verbs: ["get"]
+@@WITH_DEPLOY@@---
+@@WITH_DEPLOY@@# Source: edge-agent/templates/rbac-deploy.yaml
+@@WITH_DEPLOY@@# The deploy role (broad by necessity; see edge-agent/src/permissions.ts and
+@@WITH_DEPLOY@@# README "Agent permissions"). Leave it out with deployRole=false: the agent
+@@WITH_DEPLOY@@# then runs with --no-deploy, reports, and refuses deploy commands.
+@@WITH_DEPLOY@@apiVersion: rbac.authorization.k8s.io/v1
+@@WITH_DEPLOY@@kind: ClusterRole
+@@WITH_DEPLOY@@metadata:
+@@WITH_DEPLOY@@  name: smart-orchestrator-agent-deploy
+@@WITH_DEPLOY@@  labels:
+@@WITH_DEPLOY@@    app.kubernetes.io/name: edge-agent
+@@WITH_DEPLOY@@    app.kubernetes.io/instance: smart-orchestrator-agent
+@@WITH_DEPLOY@@    app.kubernetes.io/part-of: smart-orchestrator
+@@WITH_DEPLOY@@    app.kubernetes.io/version: "0.1.0"
+@@WITH_DEPLOY@@rules:
+@@WITH_DEPLOY@@  - apiGroups: ["*"]
+@@WITH_DEPLOY@@    resources: ["*"]
+@@WITH_DEPLOY@@    verbs: ["*"]
+@@WITH_DEPLOY@@  - nonResourceURLs: ["*"]
+@@WITH_DEPLOY@@    verbs: ["get"]
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -219,25 +222,25 @@ rules:
   - apiGroups: ["metrics.k8s.io"]
     resources: ["nodes"]
     verbs: ["get", "list"]
----
-# Source: edge-agent/templates/rbac-deploy.yaml
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: smart-orchestrator-agent-deploy
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: smart-orchestrator-agent-deploy
-subjects:
-  - kind: ServiceAccount
-    name: smart-orchestrator-agent
-    namespace: so-installer-namespace
+@@WITH_DEPLOY@@---
+@@WITH_DEPLOY@@# Source: edge-agent/templates/rbac-deploy.yaml
+@@WITH_DEPLOY@@apiVersion: rbac.authorization.k8s.io/v1
+@@WITH_DEPLOY@@kind: ClusterRoleBinding
+@@WITH_DEPLOY@@metadata:
+@@WITH_DEPLOY@@  name: smart-orchestrator-agent-deploy
+@@WITH_DEPLOY@@  labels:
+@@WITH_DEPLOY@@    app.kubernetes.io/name: edge-agent
+@@WITH_DEPLOY@@    app.kubernetes.io/instance: smart-orchestrator-agent
+@@WITH_DEPLOY@@    app.kubernetes.io/part-of: smart-orchestrator
+@@WITH_DEPLOY@@    app.kubernetes.io/version: "0.1.0"
+@@WITH_DEPLOY@@roleRef:
+@@WITH_DEPLOY@@  apiGroup: rbac.authorization.k8s.io
+@@WITH_DEPLOY@@  kind: ClusterRole
+@@WITH_DEPLOY@@  name: smart-orchestrator-agent-deploy
+@@WITH_DEPLOY@@subjects:
+@@WITH_DEPLOY@@  - kind: ServiceAccount
+@@WITH_DEPLOY@@    name: smart-orchestrator-agent
+@@WITH_DEPLOY@@    namespace: so-installer-namespace
 ---
 # Source: edge-agent/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -346,6 +349,7 @@ spec:
             - --log-level=info
             - --health-listen=:8081
             - --ca-hash=@@CA_HASH@@
+@@WITHOUT_DEPLOY@@            - --no-deploy
           env:
             - name: SO_TOKEN
               valueFrom:
@@ -381,203 +385,11 @@ spec:
               drop: ["ALL"]
 SO_MANIFESTS_EOF
 }
+manifests_with_deploy() {
+  manifests_merged | sed -e '/^@@WITHOUT_DEPLOY@@/d' -e 's/^@@WITH_DEPLOY@@//'
+}
 manifests_without_deploy() {
-  cat <<'SO_MANIFESTS_EOF'
----
-# Source: edge-agent/templates/rbac.yaml
-# Keep in step with edge-agent/src/permissions.ts (a test compares them).
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: smart-orchestrator-agent
-  namespace: so-installer-namespace
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
----
-# Source: edge-agent/templates/deployment.yaml
-apiVersion: v1
-kind: Secret
-metadata:
-  name: smart-orchestrator-agent-join
-  namespace: so-installer-namespace
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-type: Opaque
-stringData:
-  token: "@@TOKEN@@"
----
-# Source: edge-agent/templates/rbac.yaml
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: smart-orchestrator-agent
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-rules:
-  - apiGroups: [""]
-    resources: ["nodes"]
-    verbs: ["get", "list", "watch"]
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["list", "watch"]
-  - apiGroups: [""]
-    resources: ["nodes/stats"]
-    verbs: ["get"]
-  - apiGroups: ["metrics.k8s.io"]
-    resources: ["nodes"]
-    verbs: ["get", "list"]
----
-# Source: edge-agent/templates/rbac.yaml
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: smart-orchestrator-agent
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: smart-orchestrator-agent
-subjects:
-  - kind: ServiceAccount
-    name: smart-orchestrator-agent
-    namespace: so-installer-namespace
----
-# Source: edge-agent/templates/rbac.yaml
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: smart-orchestrator-agent
-  namespace: so-installer-namespace
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-rules:
-  - apiGroups: [""]
-    resources: ["secrets"]
-    verbs: ["create"]
-  - apiGroups: [""]
-    resources: ["secrets"]
-    verbs: ["get", "update"]
-    resourceNames: ["smart-orchestrator-agent-credential"]
-  - apiGroups: [""]
-    resources: ["secrets"]
-    verbs: ["get", "list", "update", "delete"]
----
-# Source: edge-agent/templates/rbac.yaml
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: smart-orchestrator-agent
-  namespace: so-installer-namespace
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: Role
-  name: smart-orchestrator-agent
-subjects:
-  - kind: ServiceAccount
-    name: smart-orchestrator-agent
-    namespace: so-installer-namespace
----
-# Source: edge-agent/templates/deployment.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: smart-orchestrator-agent
-  namespace: so-installer-namespace
-  labels:
-    app.kubernetes.io/name: edge-agent
-    app.kubernetes.io/instance: smart-orchestrator-agent
-    app.kubernetes.io/part-of: smart-orchestrator
-    app.kubernetes.io/version: "0.1.0"
-spec:
-  replicas: 1
-  # One live session per cluster: never run two agents side by side.
-  strategy:
-    type: Recreate
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: edge-agent
-      app.kubernetes.io/instance: smart-orchestrator-agent
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: edge-agent
-        app.kubernetes.io/instance: smart-orchestrator-agent
-        app.kubernetes.io/part-of: smart-orchestrator
-        app.kubernetes.io/version: "0.1.0"
-    spec:
-      serviceAccountName: smart-orchestrator-agent
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 65532
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-        - name: agent
-          image: "ghcr.io/smart-orchestrator/edge-agent:0.1.0"
-          imagePullPolicy: IfNotPresent
-          args:
-            - --hub=@@HUB@@
-            - --namespace=so-installer-namespace
-            - --stats-source=kubelet
-            - --log-level=info
-            - --health-listen=:8081
-            - --ca-hash=@@CA_HASH@@
-            - --no-deploy
-          env:
-            - name: SO_TOKEN
-              valueFrom:
-                secretKeyRef:
-                  name: smart-orchestrator-agent-join
-                  key: token
-          ports:
-            - name: health
-              containerPort: 8081
-          # Liveness stays green while the hub is unreachable (edge autonomy);
-          # readiness waits for the first report to reach the hub.
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: health
-            initialDelaySeconds: 5
-            periodSeconds: 20
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: health
-            periodSeconds: 10
-          resources:
-            limits:
-              memory: 160Mi
-            requests:
-              cpu: 10m
-              memory: 100Mi
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities:
-              drop: ["ALL"]
-SO_MANIFESTS_EOF
+  manifests_merged | sed -e '/^@@WITH_DEPLOY@@/d' -e 's/^@@WITHOUT_DEPLOY@@//'
 }
 # --- END GENERATED MANIFESTS ---
 

@@ -6,14 +6,20 @@
 // placement of a podinfo Deployment under each policy, with the explanation.
 // Each simulated cluster is a `kube-simulator` process; its kubeconfig is
 // written under the data folder and a kubectl line for it is printed.
-// Honours the same SO_* variables as `npm start`. Ctrl-C stops everything.
-import { type ChildProcess, spawn } from "node:child_process";
+// Honours the same SO_* variables as `npm start`. Ctrl-C stops everything, and
+// every process the demo starts dies with it even when it is killed (kill -9).
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { type SimulatorProcess, startSimulatorProcess } from "@smart-orchestrator/kube-simulator";
+import {
+  type SimulatorProcess,
+  spawnTied,
+  startSimulatorProcess,
+} from "@smart-orchestrator/kube-simulator";
 import { startPodinfoRepo } from "../control-plane/src/testing/helm-repo-server.js";
+import { type RestAnswer, restClient } from "../tests/support/rest-client.js";
 
 const port = Number(process.env.SO_PORT ?? 8080);
 const grpcPort = Number(process.env.SO_GRPC_PORT ?? 8443);
@@ -63,8 +69,9 @@ async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
 }
 const tsx = ["--import", "tsx"];
 
+/** Starts a Node process under tsx, tied to the demo (it gets SIGKILL when the demo dies). */
 function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [...tsx, ...args], {
+  const child = spawnTied(process.execPath, [...tsx, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -73,34 +80,37 @@ function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
   return child;
 }
 
+const rest = restClient(base, token);
+
+/** Calls the control plane as admin; a refusal stops the demo, naming the call. */
 async function api(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-      ...headers,
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
-    // Say what the control plane refused instead of failing later on its problem document.
-    fail(`${method} ${path} answered ${res.status}: ${parsed?.detail ?? text}`);
+): Promise<RestAnswer> {
+  // Once stopping, the control plane goes away under the demo's next request: wait for the exit.
+  if (stopping) return stopping;
+  let res: RestAnswer;
+  try {
+    res = await rest(method, path, body, headers);
+  } catch (err) {
+    if (stopping) return stopping;
+    throw err;
   }
-  return { status: res.status, body: parsed };
+  if (res.status < 200 || res.status > 299) {
+    // Say what the control plane refused instead of failing later on its problem document.
+    const why = res.body?.detail ?? (res.body === undefined ? "" : JSON.stringify(res.body));
+    return fail(`${method} ${path} answered ${res.status}: ${why}`);
+  }
+  return res;
 }
 
-/** Prints one line and stops the demo with status 2. */
-function fail(message: string): never {
+/** Prints one line and stops the demo with status 2 (the promise never settles). */
+function fail(message: string): Promise<never> {
+  if (stopping) return stopping;
   process.stderr.write(`demo: ${message}\n`);
-  stopAll(2);
+  return stopAll(2);
 }
 
 /** Resolves with the error code when `port` cannot be bound on `host`, undefined when free. */
@@ -115,21 +125,54 @@ function portInUse(host: string, p: number): Promise<string | undefined> {
 async function waitReady(plane: ChildProcess): Promise<void> {
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
-    if (plane.exitCode !== null) fail(`the control plane exited with status ${plane.exitCode}`);
+    if (plane.exitCode !== null) {
+      return fail(`the control plane exited with status ${plane.exitCode}`);
+    }
     try {
       if ((await fetch(`${base}/readyz`)).ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }
-  fail(`the control plane did not become ready on ${base} within 60 s`);
+  return fail(`the control plane did not become ready on ${base} within 60 s`);
 }
 
-function stopAll(code: number): never {
-  for (const c of children) c.kill("SIGTERM");
-  process.exit(code);
+/** How long stopping waits for the children's own shutdown before it kills them. */
+const stopGraceMs = 15_000;
+/** Set once the demo is stopping; it settles never (the process exits). */
+let stopping: Promise<never> | undefined;
+
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
+/**
+ * Asks every child to stop (SIGTERM) and waits for them before exiting with
+ * `code`: the children are tied to the demo, so exiting first would SIGKILL
+ * the control plane in the middle of closing its store. It loops because the
+ * demo's flow may start one more child before it reaches its next request.
+ */
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
+    const deadline = Date.now() + stopGraceMs;
+    let left = children.filter(running);
+    while (left.length > 0 && Date.now() < deadline) {
+      // A repeated SIGTERM is harmless: every child stops once.
+      for (const c of left) c.kill("SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(left.map((c) => new Promise((r) => c.once("exit", r)))),
+        new Promise((r) => {
+          timer = setTimeout(r, deadline - Date.now());
+        }),
+      ]);
+      clearTimeout(timer);
+      left = children.filter(running);
+    }
+    for (const c of left) c.kill("SIGKILL");
+    process.exit(code);
+  })();
+  return stopping;
 }
-process.on("SIGINT", () => stopAll(0));
-process.on("SIGTERM", () => stopAll(0));
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
 
 // Another control plane on these ports would answer our requests and refuse our token.
 for (const [p, setting] of [
@@ -138,11 +181,11 @@ for (const [p, setting] of [
 ] as const) {
   const code = await portInUse(bindHost, p);
   if (code === "EADDRINUSE") {
-    fail(
+    await fail(
       `port ${p} (${setting}) is already in use, probably by another control plane; stop it, or set ${setting} to a free port`,
     );
   }
-  if (code) fail(`cannot bind port ${p} (${setting}) on ${bindHost}: ${code}`);
+  if (code) await fail(`cannot bind port ${p} (${setting}) on ${bindHost}: ${code}`);
 }
 
 const planeEnv = {
@@ -215,7 +258,9 @@ const factorySim = await simulate(
   "name=legacy-plant,nodes=2,arch=amd64,cpu=16,memory=32Gi,distribution=kubeadm",
 );
 const legacy = existing.get("legacy-plant");
-if (legacy) await api("DELETE", `/clusters/${legacy}`, undefined);
+// Its simulator is new on every run, so the old record goes, with the enablers placed on it
+// last time (Force orphans them; their workloads went with the old simulator).
+if (legacy) await api("DELETE", `/clusters/${legacy}`, undefined, { Force: "true" });
 await api("POST", "/clusters", {
   name: "legacy-plant",
   description: "registered with credentials; served by a control-plane-managed agent",

@@ -1,8 +1,9 @@
 import { connect as http2Connect } from "node:http2";
 import test from "ava";
 import { Flood, type Flood as FloodType } from "../support/flood.js";
-import { eventually, restClient } from "../support/hub-harness.js";
+import { eventually } from "../support/hub-harness.js";
 import { StaticReports, sampleReport, startLink } from "../support/link-harness.js";
+import { restClient } from "../support/rest-client.js";
 import { type SpawnedPlane, spawnPlane } from "../support/spawn-plane.js";
 
 const adminToken = "hub-flood-admin-token-0123456";

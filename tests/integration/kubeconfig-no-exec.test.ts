@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
-import { childProcesses, startPlaneProcess } from "../support/plane-process.js";
+import { startPlaneProcess } from "../support/plane-process.js";
+import { childProcesses } from "../support/process-tree.js";
 import { spawnTied } from "../support/tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { simulatorKubeConfigObject, startSimulator } from "@smart-orchestrator/kube-simulator";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
-import { childProcesses, isAlive, startPlaneProcess } from "../support/plane-process.js";
+import { startPlaneProcess } from "../support/plane-process.js";
+import { childProcesses, isAlive } from "../support/process-tree.js";
 
 test("every credential cluster is served by ONE agent process, which exits when its control plane is killed -9", async (t) => {
   t.timeout(300_000);

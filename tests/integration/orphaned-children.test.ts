@@ -1,22 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import test from "ava";
 import { eventually } from "../support/hub-harness.js";
-import { isAlive } from "../support/plane-process.js";
+import { freePort } from "../support/plane-process.js";
+import { childPids, commandLine, descendants, isAlive } from "../support/process-tree.js";
 import { spawnTied, tiedSpawnWorks } from "../support/tied-spawn.js";
-
-/** Every descendant of `pid` (Linux /proc), deepest last. */
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    let text = "";
-    try {
-      text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    } catch {}
-    for (const c of text ? text.split(/\s+/).map(Number) : []) out.push(c, ...descendants(c));
-  }
-  return out;
-}
 
 /** Starts a parent script (args after `--import tsx`) tied to this worker; resolves to it and the pid it prints. */
 async function startParent(args: readonly string[]) {
@@ -28,14 +18,6 @@ async function startParent(args: readonly string[]) {
     parent.once("exit", (code) => reject(new Error(`the parent exited (${code}) first`)));
   });
   return { parent, pid: (JSON.parse(line) as { pid: number }).pid };
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
 }
 
 async function killAndWait(child: ReturnType<typeof spawnTied>): Promise<void> {
@@ -89,3 +71,93 @@ for (const victim of ["parent", "simulator"] as const) {
     t.pass();
   });
 }
+
+/** Starts `npm run demo`'s script tied to this worker, on free ports over a fresh data folder. */
+async function startDemo() {
+  const dataDir = mkdtempSync(join(tmpdir(), "so-demo-orphans-"));
+  const demo = spawnTied(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+    cwd: join(import.meta.dirname, "..", ".."),
+    env: {
+      ...process.env,
+      SO_PORT: String(await freePort()),
+      SO_GRPC_PORT: String(await freePort()),
+      SO_DATA_DIR: dataDir,
+      SO_ADMIN_TOKEN: "demo-orphans-admin-token-0123",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  demo.stderr.on("data", (d: Buffer) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => demo.once("exit", resolve));
+  // The first agent starts once the plane is ready and the first simulator runs.
+  const pid = demo.pid as number;
+  // eventually resolves only with a truthy value: the list.
+  const direct = (await eventually(
+    () => {
+      if (demo.exitCode !== null) throw new Error(`the demo exited (${demo.exitCode}): ${stderr}`);
+      const found = childPids(pid).map((p) => ({ pid: p, command: commandLine(p) }));
+      const has = (part: string) => found.some((c) => c.command.includes(part));
+      return has("edge-agent/src/main.ts") && has("kube-simulator") ? found : undefined;
+    },
+    "the demo to start its first simulator and agent",
+    60_000,
+  )) as { pid: number; command: string }[];
+  return { demo, pid, exited, dataDir, direct, stderr: () => stderr };
+}
+
+// `npm run demo` ties what it starts the same way: a kill -9 of the demo takes
+// the control plane, the simulators and the agents with it.
+test("npm run demo's control plane, simulators and agents die with it on SIGKILL", async (t) => {
+  if (!tiedSpawnWorks)
+    return t.fail("util-linux setpriv is missing: test children can be orphaned");
+  const { demo, pid } = await startDemo();
+  t.teardown(() => demo.kill("SIGKILL"));
+  const tree = descendants(pid);
+  t.teardown(() => {
+    for (const p of tree.filter(isAlive)) process.kill(p, "SIGKILL");
+  });
+  t.true(
+    tree.some((p) => commandLine(p).includes("control-plane/src/main.ts")),
+    "the plane runs under the demo",
+  );
+  t.true(tree.every(isAlive), "the demo's processes run before it is killed");
+  await killAndWait(demo);
+  await eventually(() => tree.every((p) => !isAlive(p)), "the demo's processes gone");
+  t.pass();
+});
+
+// Tied children die when the demo exits, so on SIGTERM the demo must wait for
+// them to stop on their own first. The plane is held stopped (SIGSTOP) while
+// the simulator and agent stop: the demo must still be there, and once the
+// plane runs again it closes its store (which removes SQLite's -wal file; a
+// plane killed by the demo's exit would leave it behind).
+test("a SIGTERM of npm run demo waits for its control plane to close its store", async (t) => {
+  if (!tiedSpawnWorks)
+    return t.fail("util-linux setpriv is missing: test children can be orphaned");
+  const { demo, pid, exited, dataDir, direct, stderr } = await startDemo();
+  t.teardown(() => demo.kill("SIGKILL"));
+  const tree = descendants(pid);
+  t.teardown(() => {
+    for (const p of tree.filter(isAlive)) process.kill(p, "SIGKILL");
+  });
+  const plane = direct.find((c) => c.command.includes("control-plane/src/main.ts"))?.pid;
+  if (plane === undefined) return t.fail("no control plane under the demo");
+  const others = direct.filter((c) => /kube-simulator|edge-agent/.test(c.command));
+  process.kill(plane, "SIGSTOP");
+  demo.kill("SIGTERM");
+  await eventually(
+    () => others.every((c) => !isAlive(c.pid)),
+    "the demo's simulator and agent to stop",
+  );
+  t.true(isAlive(pid), "the demo exited before its control plane stopped");
+  process.kill(plane, "SIGCONT");
+  t.is(await exited, 0, stderr());
+  t.false(isAlive(plane), "the plane outlived the demo");
+  t.false(
+    existsSync(join(dataDir, "smart-orchestrator.db-wal")),
+    "the control plane was killed before it closed its store",
+  );
+  await eventually(() => tree.every((p) => !isAlive(p)), "the demo's processes gone");
+});

@@ -8,6 +8,7 @@ import {
   loadConfig,
 } from "@smart-orchestrator/control-plane";
 import { createLogger, type Logger, type Timers } from "@smart-orchestrator/shared";
+import { restClient } from "./rest-client.js";
 
 /**
  * Link timings for tests: reports and pings come fast, but the read deadline
@@ -97,28 +98,6 @@ export async function startHub(
       return { uid: res.body.uid, token: res.body.join.token };
     },
     close: () => plane.close(),
-  };
-}
-
-/** A JSON REST client for `url` with a bearer token; bodies come back parsed. */
-export function restClient(url: string, token: string) {
-  return async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; body: any }> => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 }
 

@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { eventually } from "./hub-harness.js";
+import { restClient } from "./rest-client.js";
 import { spawnTied } from "./tied-spawn.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -63,18 +63,7 @@ export async function startPlaneProcess(
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${planeAdminToken}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = restClient(url, planeAdminToken);
   await eventually(
     async () => {
       if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
@@ -84,37 +73,4 @@ export async function startPlaneProcess(
     60_000,
   );
   return { child, url, exited, output: () => out, api };
-}
-
-/**
- * Direct child processes of a process (Linux /proc), as pid and command
- * line, leaving out tsx's esbuild service (the TypeScript loader runs it).
- */
-export function childProcesses(pid: number): { pid: number; cmdline: string }[] {
-  const pids: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    if (text) pids.push(...text.split(/\s+/).map(Number));
-  }
-  return pids
-    .map((p) => ({ pid: p, cmdline: cmdline(p) }))
-    .filter((c) => !/esbuild\b.*--service/.test(c.cmdline));
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-  } catch {
-    return "";
-  }
-}
-
-/** True while a process exists (and is not a zombie). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
 }

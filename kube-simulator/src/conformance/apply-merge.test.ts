@@ -1,24 +1,13 @@
 // Client-side `kubectl apply` merging lists by their keys, as it does against
 // a real API server: a second apply that changes one container of two, drops
 // a third, drops an env var and a port keeps what another writer added.
+import { deploymentYaml } from "./deployment-yaml.js";
 import { conformance, ok, startClient } from "./real-client.js";
 
 const c = await startClient("name=merge,nodes=1");
 const kubectlTest = conformance("kubectl");
 
-const deployment = (containers: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, namespace: default}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: app}}
-  template:
-    metadata: {labels: {app: app}}
-    spec:
-      containers:
-${containers}
-`;
+const deployment = (containers: string) => deploymentYaml(containers, { replicas: 1 });
 
 const first = deployment(`
       - name: web

@@ -1,25 +1,18 @@
 // Endpoints and EndpointSlices kept for Services, read with the real kubectl
 // (v1.35) from a `kube-simulator` process.
+import { deploymentYaml } from "./deployment-yaml.js";
 import { conformance, ok, startClient } from "./real-client.js";
 
 const c = await startClient("name=eps,nodes=2");
 const kubectlTest = conformance("kubectl");
 
-const manifest = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: default}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-      - name: api
+const deployment = deploymentYaml(
+  `      - name: api
         image: nginx:1.27
-        ports: [{name: http, containerPort: 8080}]
----
+        ports: [{name: http, containerPort: 8080}]`,
+  { name: "api", replicas: 2 },
+);
+const manifest = `${deployment}---
 apiVersion: v1
 kind: Service
 metadata: {name: api, namespace: default}

@@ -4,23 +4,11 @@
 // same container's image applied differently is a conflict naming the other
 // manager, until --force-conflicts takes it over. managedFields record
 // `k:{"name":...}` items.
+import { deploymentYaml as deployment } from "./deployment-yaml.js";
 import { conformance, ok, startClient } from "./real-client.js";
 
 const c = await startClient("name=ssa,nodes=1");
 const kubectlTest = conformance("kubectl");
-
-const deployment = (containers: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, namespace: default}
-spec:
-  selector: {matchLabels: {app: app}}
-  template:
-    metadata: {labels: {app: app}}
-    spec:
-      containers:
-${containers}
-`;
 
 const applyAs = (manager: string, manifest: string, ...extra: string[]) =>
   c.kubectl(["apply", "--server-side", "--field-manager", manager, ...extra, "-f", "-"], manifest);
