@@ -1,126 +1,40 @@
 /**
- * bench/scheduler: placement decision time against fleet size.
+ * bench/scheduler: placement decision time against fleet size (what it
+ * measures is in decisions.ts).
  *
- * Fleets of 1, 100, 1,000 and 5,000 connected clusters of 10 nodes each
- * (varied free room, every fifth cluster arm64, some tainted nodes, a cloud
- * cluster), and a two-workload release with an amd64 node selector. Times
- * Scheduler.decide (every cluster fitted and ranked, explanation built) and
- * prints p50/p99 per fleet size and the time per cluster, to show the growth.
- * Each fleet is built, then the heap is collected once before timing: in the
- * control plane the fleet's nodes are long-lived (old generation), and without
- * this the first decisions paid for promoting the bench's own fleet (scavenges
- * of 6-7 ms in --trace-gc), which is no part of a decision. The garbage
- * collector's pauses during the timed decisions are summed and printed per
- * decision, to tell collection cost from the decision's own. Asserts nothing.
+ * The measuring program runs bundled by esbuild, as the control-plane image
+ * runs its code (scripts/build-control-plane.mjs): under the tsx loader every
+ * import between our modules is a live binding read at each use, which is not
+ * what a deployed control plane pays. npm dependencies stay external, so the
+ * bundle is written under node_modules/.cache, where they resolve.
  *
  *   npm run bench -- scheduler [--sizes 1,100,1000,5000]
  */
-import { cpus, loadavg } from "node:os";
-import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { Reservations } from "../../control-plane/src/placement/reservations.js";
-import { type CandidateCluster, Scheduler } from "../../control-plane/src/placement/scheduler.js";
-import { cluster, deployment, node } from "../../control-plane/src/placement/test-fleet.js";
-import { workloadDemand } from "../../control-plane/src/placement/workload-demand.js";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
 
-function sizes(): number[] {
-  const i = process.argv.indexOf("--sizes");
-  const raw = i >= 0 ? process.argv[i + 1] : undefined;
-  return (raw ?? "1,100,1000,5000")
-    .split(",")
-    .map(Number)
-    .filter((n) => n > 0);
-}
-
-function fleet(n: number): CandidateCluster[] {
-  const out: CandidateCluster[] = [];
-  for (let c = 0; c < n; c++) {
-    const arch = c % 5 === 4 ? "arm64" : "amd64";
-    const nodes = Array.from({ length: 10 }, (_, i) =>
-      node({
-        name: `c${c}-n${i}`,
-        arch,
-        cpu: 4000,
-        memMi: 8192,
-        usedCpu: ((c * 7 + i * 13) % 40) * 100,
-        usedMemMi: ((c * 3 + i * 5) % 32) * 256,
-        usedPods: (c + i) % 110,
-        ...(i === 9 ? { taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] } : {}),
-      }),
-    );
-    out.push(
-      cluster(`cluster-${String(c).padStart(5, "0")}`, nodes, {
-        rxBytesPerSecond: (c * 7919) % 100_000,
-        cloud: c === 0 && n > 1,
-      }),
-    );
-  }
-  return out;
-}
-
-const demand = workloadDemand([
-  deployment("web", {
-    replicas: 3,
-    cpu: "250m",
-    memory: "256Mi",
-    nodeSelector: { "kubernetes.io/arch": "amd64" },
-  }),
-  deployment("cache", { replicas: 2, cpu: "100m", memory: "512Mi", kind: "StatefulSet" }),
-]);
-
-const pct = (a: number[], q: number) =>
-  a[Math.min(a.length - 1, Math.floor(a.length * q))] as number;
-
-console.log(
-  `machine: ${cpus()[0]?.model ?? "?"} × ${cpus().length}, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}`,
+const root = join(import.meta.dirname, "..", "..");
+const dependencies = (pkg: string): string[] =>
+  Object.keys(JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8")).dependencies ?? {});
+const external = [...dependencies("control-plane"), ...dependencies("shared")].filter(
+  (name) => !name.startsWith("@smart-orchestrator/"),
 );
-// CPU time is printed beside wall time: on a shared machine, wall time includes waiting for a core.
-console.log(
-  "clusters  nodes   runs   wall p50   p99 ms   CPU p50   p99 ms   CPU µs/cluster   GC ms/decision   chosen",
-);
-// GC entries arrive after the synchronous timing loop; each size awaits them.
-const gcPauses: PerformanceEntry[] = [];
-const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
-gcObserver.observe({ entryTypes: ["gc"] });
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-for (const n of sizes()) {
-  const clusters = fleet(n);
-  gc();
-  const scheduler = new Scheduler({ reservations: new Reservations(), now: () => Date.now() });
-  const runs = Math.max(30, Math.min(1000, Math.round(400_000 / n)));
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let chosen = "";
-  let timedFrom = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < runs + 10; r++) {
-    if (r === 10) timedFrom = performance.now();
-    const policy = (["worst-fit", "best-fit", "traffic-most"] as const)[r % 3] ?? "worst-fit";
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const d = scheduler.decide(clusters, demand, { policy, predictive: false });
-    const dt = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    if (r >= 10) {
-      times.push(dt);
-      cpu.push((c.user + c.system) / 1000);
-    }
-    chosen = d.chosen?.name ?? "none";
-  }
-  const timedTo = performance.now();
-  // The observer is called from a later turn of the loop than setImmediate's.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const gcMs = gcPauses
-    .filter((e) => e.startTime >= timedFrom && e.startTime <= timedTo)
-    .reduce((sum, e) => sum + e.duration, 0);
-  gcPauses.length = 0;
-  times.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  const f = (x: number) => x.toFixed(3).padStart(8);
-  console.log(
-    `${String(n).padStart(8)} ${String(n * 10).padStart(6)} ${String(runs).padStart(6)} ${f(pct(times, 0.5))} ${f(pct(times, 0.99))} ${f(pct(cpu, 0.5))} ${f(pct(cpu, 0.99))} ${((pct(cpu, 0.5) * 1000) / n).toFixed(2).padStart(12)} ${(gcMs / runs).toFixed(3).padStart(16)}   ${chosen}`,
-  );
-}
-gcObserver.disconnect();
+const outfile = join(root, "node_modules", ".cache", "so-bench", "scheduler.mjs");
+await build({
+  absWorkingDir: root,
+  entryPoints: [join(import.meta.dirname, "decisions.ts")],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  logLevel: "warning",
+});
+const run = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: { ...process.env, SO_BENCH_RUN: "bundled by esbuild as in the image" },
+});
+process.exit(run.status ?? 1);

@@ -6,15 +6,18 @@
 import type { Node } from "@smart-orchestrator/shared";
 import { archOnly, type EligibleNode, eligibleNode } from "./node-eligibility.js";
 import {
+  ARCH_MASK,
+  ARCH_SHIFT,
   CPU,
   FLAGS,
-  HARD_TAINT,
   MEM,
   type NodeTable,
   nodeTable,
+  OTHER_ARCH,
+  OTHER_TAINTS,
   PODS,
-  READY,
   STRIDE,
+  TAINTS_SHIFT,
 } from "./node-table.js";
 import { nodeIneligibility } from "./pod-constraints.js";
 import type { PodGroup, WorkloadDemand } from "./workload-demand.js";
@@ -102,11 +105,11 @@ function ensure(nodes: number, groups: number): void {
 
 /** Free room into the scratch arrays: the report's, less what is held (holds are never negative). */
 function load(t: NodeTable, held: ReadonlyMap<string, Room> | undefined): void {
-  const m = t.nodes.length;
+  const m = t.count;
   // A loop, not TypedArray.set: for ten nodes the call costs more than the copy.
   const c = t.cells;
   for (let i = 0; i < m; i++) {
-    const at = i * STRIDE;
+    const at = t.at + i * STRIDE;
     cpuS[i] = c[at + CPU] as number;
     memS[i] = c[at + MEM] as number;
     podS[i] = c[at + PODS] as number;
@@ -118,6 +121,32 @@ function load(t: NodeTable, held: ReadonlyMap<string, Room> | undefined): void {
     cpuS[i] = Math.max(0, (cpuS[i] as number) - h.cpuMillis);
     memS[i] = Math.max(0, (memS[i] as number) - h.memoryBytes);
     podS[i] = Math.max(0, (podS[i] as number) - h.pods);
+  }
+}
+
+/**
+ * The outcome of fitting one cluster, written in place: the scheduler fits
+ * every cluster of the fleet into one of these, rather than allocating an
+ * outcome per cluster, which in a fleet of thousands was most of a
+ * decision's garbage.
+ */
+export class FitOutcome {
+  fits = false;
+  /** DESIGN section 5's maxReplicas, when it fits. */
+  maxReplicas = 0;
+  /** What the whole release takes, when it fits. */
+  needCpuMillis = 0;
+  needMemoryBytes = 0;
+  /** Why not, when it does not fit. */
+  code: RejectCode = "no-report";
+  reason = "";
+
+  /** Records a rejection. */
+  reject(code: RejectCode, reason: string): this {
+    this.fits = false;
+    this.code = code;
+    this.reason = reason;
+    return this;
   }
 }
 
@@ -135,13 +164,34 @@ export function fitCluster(
   held?: ReadonlyMap<string, Room>,
   allocate = false,
 ): ClusterFit {
-  const m = nodes.length;
+  const alloc = allocate ? new Map<string, Room>() : undefined;
+  const o = fitInto(new FitOutcome(), nodeTable(nodes), demand, held, alloc);
+  if (!o.fits) return { fits: false, code: o.code, reason: o.reason };
+  const fit = {
+    fits: true as const,
+    maxReplicas: o.maxReplicas,
+    needCpuMillis: o.needCpuMillis,
+    needMemoryBytes: o.needMemoryBytes,
+  };
+  return alloc ? { ...fit, allocation: alloc } : fit;
+}
+
+/** {@link fitCluster} on a report's node table, into `out`, which it returns. */
+export function fitInto(
+  out: FitOutcome,
+  table: NodeTable,
+  demand: WorkloadDemand,
+  held?: ReadonlyMap<string, Room>,
+  perNodeAlloc?: Map<string, Room>,
+): FitOutcome {
+  // The node objects are read only to explain or to allocate: in a large
+  // fleet each one read is a cache miss, so the table alone answers.
+  const m = table.count;
+  const nodes = table.nodes;
   const groups = demand.groups;
-  const table = nodeTable(nodes);
   const plan = planOf(demand);
   ensure(Math.max(1, m), Math.max(1, groups.length));
   load(table, held);
-  const perNodeAlloc = allocate ? new Map<string, Room>() : undefined;
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi] as PodGroup;
     const eligible = plan.eligible[gi] as EligibleNode;
@@ -152,7 +202,10 @@ export function fitCluster(
       if (yes) ok++;
     }
     if (!ok && (g.perNode || g.replicas > 0)) {
-      return reject("no-eligible-node", `${g.workload}: no eligible node (${whyNot(table, g)})`);
+      return out.reject(
+        "no-eligible-node",
+        `${g.workload}: no eligible node (${whyNot(table, g)})`,
+      );
     }
     eligCount[gi] = ok;
   }
@@ -175,7 +228,7 @@ export function fitCluster(
         ) < 1
       ) {
         const n = nodes[i] as Node;
-        return reject(
+        return out.reject(
           "insufficient-capacity",
           `${g.workload}: its pod (${need(g)}) does not fit on eligible node ${n.name} (${show(i)} free)`,
         );
@@ -212,9 +265,9 @@ export function fitCluster(
       const cause = slotless
         ? "every eligible node is out of pod slots"
         : `no single eligible node has room for one pod (${need(g)}; largest free: ${largest(m, eligS.subarray(gi * m, gi * m + m))})`;
-      return reject("pod-too-large", `${g.workload}: ${cause}`);
+      return out.reject("pod-too-large", `${g.workload}: ${cause}`);
     }
-    return reject(
+    return out.reject(
       "insufficient-capacity",
       `${g.workload}: room for ${sum} of ${g.replicas} replicas (${need(g)} each)`,
     );
@@ -248,7 +301,7 @@ export function fitCluster(
         }
       }
       if (best < 0) {
-        return reject(
+        return out.reject(
           "not-together",
           `${g.workload}: the workloads fit one by one but not together (${g.replicas - r} of ${g.replicas} replicas left without room)`,
         );
@@ -267,16 +320,11 @@ export function fitCluster(
   }
 
   if (!replicated) maxReplicas = dsNodes === Number.POSITIVE_INFINITY ? 0 : dsNodes;
-  // No conditional spread: it cost a throwaway object for every fitting cluster.
-  if (perNodeAlloc)
-    return {
-      fits: true,
-      maxReplicas,
-      needCpuMillis: needCpu,
-      needMemoryBytes: needMem,
-      allocation: perNodeAlloc,
-    };
-  return { fits: true, maxReplicas, needCpuMillis: needCpu, needMemoryBytes: needMem };
+  out.fits = true;
+  out.maxReplicas = maxReplicas;
+  out.needCpuMillis = needCpu;
+  out.needMemoryBytes = needMem;
+  return out;
 }
 
 // Scratch for whyNot, reused: a fleet of rejected clusters asked for four
@@ -285,23 +333,28 @@ const reasonS: string[] = [];
 const countS: number[] = [];
 
 /**
- * Per constraints object (one decision), the sentence for an untainted Ready
- * node by its arch: under arch-only constraints it depends on nothing else, so
- * a fleet's rejected clusters share one string instead of building it per node.
+ * Per constraints object (one decision), the sentence for a node by its
+ * flags: under arch-only constraints the sentence depends on nothing but
+ * readiness, arch and hard taints, which the flags identify, so a fleet's
+ * rejected clusters share one string per kind of node instead of reading
+ * every node object and building it again.
  */
-const archReasons = new WeakMap<PodGroup["constraints"], Map<string | undefined, string>>();
+const reasonsByFlags = new WeakMap<PodGroup["constraints"], Map<number, string>>();
 
-function archReason(t: NodeTable, i: number, g: PodGroup): string {
-  let byArch = archReasons.get(g.constraints);
-  if (!byArch) {
-    byArch = new Map();
-    archReasons.set(g.constraints, byArch);
+function nodeReason(t: NodeTable, i: number, g: PodGroup, keyed: boolean): string {
+  const f = t.cells[t.at + i * STRIDE + FLAGS] as number;
+  const known =
+    keyed && ((f >> ARCH_SHIFT) & ARCH_MASK) !== OTHER_ARCH && f >> TAINTS_SHIFT !== OTHER_TAINTS;
+  if (!known) return nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;
+  let byFlags = reasonsByFlags.get(g.constraints);
+  if (!byFlags) {
+    byFlags = new Map();
+    reasonsByFlags.set(g.constraints, byFlags);
   }
-  const arch = t.arch[i];
-  let r = byArch.get(arch);
+  let r = byFlags.get(f);
   if (r === undefined) {
     r = nodeIneligibility(t.nodes[i] as Node, g.constraints) as string;
-    byArch.set(arch, r);
+    byFlags.set(f, r);
   }
   return r;
 }
@@ -311,11 +364,8 @@ function whyNot(t: NodeTable, g: PodGroup): string {
   reasonS.length = 0;
   countS.length = 0;
   const keyed = archOnly(g.constraints);
-  for (let i = 0; i < t.nodes.length; i++) {
-    const r =
-      keyed && ((t.cells[i * STRIDE + FLAGS] as number) & (READY | HARD_TAINT)) === READY
-        ? archReason(t, i, g)
-        : (nodeIneligibility(t.nodes[i] as Node, g.constraints) as string);
+  for (let i = 0; i < t.count; i++) {
+    const r = nodeReason(t, i, g, keyed);
     // Few distinct reasons per cluster: a linear search beats a Map here.
     const at = reasonS.indexOf(r);
     if (at >= 0) countS[at] = (countS[at] as number) + 1;
@@ -378,10 +428,6 @@ function planOf(demand: WorkloadDemand): DemandPlan {
     plans.set(demand, plan);
   }
   return plan;
-}
-
-function reject(code: RejectCode, reason: string): ClusterFit {
-  return { fits: false, code, reason };
 }
 
 /** A pod's request as people read it. */

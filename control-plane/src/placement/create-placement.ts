@@ -6,7 +6,7 @@ import type { ReleaseSource } from "../enablers/release-builder.js";
 import { sourceOf } from "../enablers/release-builder.js";
 import { ClusterForecasts, type UsagePoints } from "./cluster-forecasts.js";
 import { EnablerPlacement, type PlacementFleet } from "./enabler-placement.js";
-import { nodeTable } from "./node-table.js";
+import { FleetTables } from "./node-table.js";
 import { Reservations } from "./reservations.js";
 import { type PlacementDecision, Scheduler } from "./scheduler.js";
 
@@ -56,8 +56,10 @@ export function createPlacement(o: CreatePlacementOptions): Placement {
     log: o.log.child({ component: "forecasts" }),
   });
   const scheduler = new Scheduler({ reservations, forecasts, now: () => o.now().getTime() });
+  const tables = new FleetTables();
   const placement = new EnablerPlacement<ReleaseSource>({
     scheduler,
+    tables,
     reservations,
     fleet: o.fleet,
     render: o.render,
@@ -89,11 +91,14 @@ export function createPlacement(o: CreatePlacementOptions): Placement {
       reservations.reported(clusterId, at.getTime());
       // Lay the new report's nodes out now, so decisions do not pay for it.
       const nodes = o.fleet.nodes(clusterId);
-      if (nodes) nodeTable(nodes);
+      if (nodes) tables.of(clusterId, nodes);
     },
     pointStored: (clusterId) => forecasts.pointStored(clusterId),
     settled: (enablerId) => placement.settled(enablerId),
-    forget: (clusterId) => forecasts.forget(clusterId),
+    forget(clusterId) {
+      forecasts.forget(clusterId);
+      tables.forget(clusterId);
+    },
     settledForecasts: () => forecasts.settled(),
   };
 }

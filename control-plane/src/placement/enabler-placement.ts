@@ -5,6 +5,7 @@
  * for the chosen cluster's Kubernetes version.
  */
 import type { Node } from "@smart-orchestrator/shared";
+import type { NodeTable } from "./node-table.js";
 import { type PlacementPolicy, parsePlacementPolicy } from "./policies.js";
 import type { Reservations } from "./reservations.js";
 import type { CandidateCluster, PlacementDecision, Scheduler } from "./scheduler.js";
@@ -42,9 +43,15 @@ export interface PlacementAsk<S> {
   readonly source: S;
 }
 
+/** Where each cluster's latest report is laid out for the scheduler (FleetTables). */
+export interface ReportTables {
+  of(clusterId: string, nodes: readonly Node[]): NodeTable;
+}
+
 /** What {@link EnablerPlacement} is built from. */
 export interface EnablerPlacementDeps<S> {
   readonly scheduler: Scheduler;
+  readonly tables: ReportTables;
   readonly reservations: Reservations;
   readonly fleet: PlacementFleet;
   /** Renders the release with default capabilities; resolves with its objects. */
@@ -107,14 +114,18 @@ export class EnablerPlacement<S> {
     const demand = workloadDemand(objects, this.#d.defaults.requests);
     const records = await this.#d.fleet.list();
     const f = this.#d.fleet;
-    const clusters: CandidateCluster[] = records.map((c) => ({
-      id: c.id,
-      name: c.name,
-      cloud: c.cloud,
-      connected: f.isConnected(c.id),
-      nodes: f.nodes(c.id),
-      rxBytesPerSecond: f.rxBytesPerSecond(c.id),
-    }));
+    const clusters: CandidateCluster[] = records.map((c) => {
+      const nodes = f.nodes(c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        cloud: c.cloud,
+        connected: f.isConnected(c.id),
+        // Laid out when the report arrived (createPlacement's `reported`), so this only finds it.
+        table: nodes && this.#d.tables.of(c.id, nodes),
+        rxBytesPerSecond: f.rxBytesPerSecond(c.id),
+      };
+    });
     const options = {
       policy: ask.policy ? parsePlacementPolicy(ask.policy) : this.#d.defaults.policy,
       predictive: ask.predictive ?? this.#d.defaults.predictive,

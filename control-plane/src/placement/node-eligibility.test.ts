@@ -16,6 +16,20 @@ const fleet: Node[] = [
   node({ name: "f", arch: "arm64", taints: [{ key: "gpu", effect: "NoExecute" }] }),
   { ...node({ name: "g" }), labels: { "kubernetes.io/hostname": "g" }, architecture: "arm64" },
   node({ name: "h", labels: { zone: "z1" } }),
+  node({
+    name: "i",
+    taints: [
+      { key: "dedicated", value: "db", effect: "NoSchedule" },
+      { key: "gpu", effect: "NoExecute" },
+    ],
+  }),
+  node({
+    name: "j",
+    taints: [
+      { key: "gpu", effect: "NoExecute" },
+      { key: "dedicated", value: "db", effect: "NoSchedule" },
+    ],
+  }),
 ];
 
 const specs: Record<string, Record<string, unknown>> = {
@@ -27,6 +41,7 @@ const specs: Record<string, Record<string, unknown>> = {
     tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
   },
   "tolerates everything": { tolerations: [{ operator: "Exists" }] },
+  "tolerates gpu": { tolerations: [{ key: "gpu", operator: "Exists" }] },
   "zone selector": { nodeSelector: { zone: "z1" } },
   "arch affinity": {
     affinity: {
@@ -77,4 +92,18 @@ test("a cluster without an eligible node names each reason once, with its count"
       "1 node: not Ready; 1 node: node selector kubernetes.io/arch=amd64 not matched (node has s390x); " +
       "1 node: taint dedicated=db:NoSchedule not tolerated)",
   );
+});
+
+test("a reason names a node's first taint not tolerated, in the node's own order", (t) => {
+  // Both nodes carry the same two taints, in a different order: their taint sets differ.
+  const demand = workloadDemand([deployment("web", { replicas: 1, cpu: "100m" })]);
+  const reason = (nodes: Node[]) => {
+    const fit = fitCluster(nodes, demand);
+    return fit.fits ? "" : fit.reason;
+  };
+  const i = fleet.find((n) => n.name === "i") as Node;
+  const j = fleet.find((n) => n.name === "j") as Node;
+  t.regex(reason([i]), /1 node: taint dedicated=db:NoSchedule not tolerated\)$/);
+  t.regex(reason([j]), /1 node: taint gpu:NoExecute not tolerated\)$/);
+  t.regex(reason([i, j, i]), /2 nodes: taint dedicated=db.*; 1 node: taint gpu:NoExecute/);
 });

@@ -6,16 +6,21 @@
  */
 import type { Node } from "@smart-orchestrator/shared";
 import {
+  ARCH_MASK,
   ARCH_SHIFT,
   archId,
   FLAGS,
   HARD_TAINT,
   type NodeTable,
   OTHER_ARCH,
+  OTHER_TAINTS,
   READY,
   STRIDE,
+  TAINTS_SHIFT,
+  taintSet,
 } from "./node-table.js";
 import {
+  allTolerated,
   archLabel,
   nodeIneligibility,
   type PodConstraints,
@@ -53,13 +58,32 @@ function compile(c: PodConstraints): EligibleNode {
   const arch = c.selectorPairs[0]?.[1];
   const tolerations = c.tolerations;
   const want = arch === undefined ? -1 : archId(arch);
+  // Per taint-set id: 1 tolerated, 2 not; a fleet has few distinct sets.
+  let verdicts = new Uint8Array(8);
+  const toleratedSet = (id: number): boolean => {
+    if (id >= verdicts.length) {
+      const grown = new Uint8Array(Math.max(id + 1, verdicts.length * 2));
+      grown.set(verdicts);
+      verdicts = grown;
+    }
+    let v = verdicts[id] as number;
+    if (!v) {
+      v = allTolerated(taintSet(id), tolerations) ? 1 : 2;
+      verdicts[id] = v;
+    }
+    return v === 1;
+  };
   return (t, i) => {
-    const f = t.cells[i * STRIDE + FLAGS] as number;
+    const f = t.cells[t.at + i * STRIDE + FLAGS] as number;
     if (!(f & READY)) return false;
     if (want >= 0) {
-      const id = f >> ARCH_SHIFT;
+      const id = (f >> ARCH_SHIFT) & ARCH_MASK;
       if (want === OTHER_ARCH ? t.arch[i] !== arch : id !== want) return false;
     }
-    return !(f & HARD_TAINT) || taintsTolerated(t.nodes[i] as Node, tolerations);
+    if (!(f & HARD_TAINT)) return true;
+    const taints = f >> TAINTS_SHIFT;
+    return taints === OTHER_TAINTS
+      ? taintsTolerated(t.nodes[i] as Node, tolerations)
+      : toleratedSet(taints);
   };
 }

@@ -168,8 +168,16 @@ function tolerated(taint: Taint, tolerations: readonly Toleration[]): boolean {
 
 /** True when every taint of `node` that keeps pods off is tolerated. */
 export function taintsTolerated(node: Node, tolerations: readonly Toleration[]): boolean {
-  for (let i = 0; i < node.taints.length; i++)
-    if (!tolerated(node.taints[i] as Taint, tolerations)) return false;
+  return allTolerated(node.taints, tolerations);
+}
+
+/** True when every one of `taints` that keeps pods off is tolerated. */
+export function allTolerated(
+  taints: readonly Taint[],
+  tolerations: readonly Toleration[],
+): boolean {
+  for (let i = 0; i < taints.length; i++)
+    if (!tolerated(taints[i] as Taint, tolerations)) return false;
   return true;
 }
 

@@ -19,60 +19,61 @@ export function parsePlacementPolicy(value: string, field = "placementPolicy"): 
   );
 }
 
-/** What a policy ranks a fitting cluster by. */
-export interface Rankable {
-  readonly name: string;
-  readonly clusterId: string;
-  readonly maxReplicas: number;
-  /** Receive rate (latest, or forecast mean when predictive); null when unknown. */
-  readonly traffic: number | null;
-}
-
-/** The order actually used, and what its score means. */
+/**
+ * The order actually used, and what its score means. A policy orders
+ * clusters by a whole-number key, smaller first, and clusters with equal
+ * keys by name: whole numbers can be radix-sorted, in time that grows with
+ * the fleet and not faster (candidate-order.ts).
+ */
 export interface Ranking {
   readonly order: PlacementPolicy;
   readonly scoreMeaning: string;
   /** The figure shown as the candidate's score; undefined when it has none (no traffic figure). */
-  readonly score: (c: Rankable) => number | undefined;
-  readonly compare: (a: Rankable, b: Rankable) => number;
+  score(maxReplicas: number, traffic: number | null): number | undefined;
+  /**
+   * The cluster's key, a whole number below `2 * limit`. Figures are
+   * clamped below `limit` (2^52 from the scheduler), so they stay exact.
+   */
+  key(maxReplicas: number, traffic: number | null, limit: number): number;
 }
 
-const byName = (a: Rankable, b: Rankable) =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : a.clusterId < b.clusterId ? -1 : 1;
+/** A figure as a whole number in [0, limit). */
+function clamp(x: number, limit: number): number {
+  return x > 0 ? Math.min(limit - 1, Math.round(x)) : 0;
+}
 
 const worstFit: Ranking = {
   order: "worst-fit",
   scoreMeaning: "maxReplicas, largest first (spread)",
-  score: (c) => c.maxReplicas,
-  compare: (a, b) => b.maxReplicas - a.maxReplicas || byName(a, b),
+  score: (maxReplicas) => maxReplicas,
+  key: (maxReplicas, _, limit) => limit - 1 - clamp(maxReplicas, limit),
 };
 
 const bestFit: Ranking = {
   order: "best-fit",
   scoreMeaning: "maxReplicas, smallest first (pack)",
-  score: (c) => c.maxReplicas,
-  compare: (a, b) => a.maxReplicas - b.maxReplicas || byName(a, b),
+  score: (maxReplicas) => maxReplicas,
+  key: (maxReplicas, _, limit) => clamp(maxReplicas, limit),
 };
 
 const trafficMost: Ranking = {
   order: "traffic-most",
   scoreMeaning:
     "network receive rate in bytes/s, highest first; clusters without a rate follow in worst-fit order",
-  score: (c) => (c.traffic === null ? undefined : Math.round(c.traffic)),
-  compare: (a, b) => {
-    if (a.traffic !== null && b.traffic !== null) return b.traffic - a.traffic || byName(a, b);
-    if (a.traffic !== null) return -1;
-    if (b.traffic !== null) return 1;
-    return worstFit.compare(a, b);
-  },
+  score: (_, traffic) => (traffic === null ? undefined : Math.round(traffic)),
+  // Ranked by the score shown (the rate in whole bytes/s), so equal scores go by name.
+  key: (maxReplicas, traffic, limit) =>
+    traffic === null
+      ? limit + worstFit.key(maxReplicas, null, limit)
+      : limit - 1 - clamp(traffic, limit),
 };
 
 /**
- * The ranking for a policy over these fitting clusters. traffic-most with no
- * traffic figure on any of them is worst-fit, as the explanation then says.
+ * The ranking for a policy. traffic-most when none of the ranked clusters
+ * has a traffic figure is worst-fit, as the explanation then says.
  */
-export function rankingFor(policy: PlacementPolicy, fitting: readonly Rankable[]): Ranking {
+export function rankingFor(policy: PlacementPolicy, anyTraffic: boolean): Ranking {
   if (policy === "worst-fit") return worstFit;
   if (policy === "best-fit") return bestFit;
-  return fitting.some((c) => c.traffic !== null) ? trafficMost : worstFit;
+  return anyTraffic ? trafficMost : worstFit;
 }

@@ -233,7 +233,7 @@ test("when every cluster is rejected the 409 names each one and why", (t) => {
     cluster("gone", [node({ name: "g1" })], { connected: false }),
     cluster("sick", [node({ name: "s1", ready: false })]),
     cluster("tiny", [node({ name: "t1", cpu: 500 })]),
-    cluster("new", [], { nodes: undefined }),
+    cluster("new", [], { table: undefined }),
   ];
   const { s } = scheduler();
   const d = s.decide(none, app, { policy: "worst-fit", predictive: false });

@@ -2,10 +2,11 @@
  * Chooses a cluster for a release and explains the choice: every candidate's
  * maxReplicas, score and rank, or why it was rejected (DESIGN section 5).
  */
-import { AppError, ErrorCode, type Node } from "@smart-orchestrator/shared";
-import { type ClusterFit, fitCluster, type RejectCode, type Room } from "./cluster-fit.js";
-import { nodeTable } from "./node-table.js";
-import { type PlacementPolicy, type Rankable, rankingFor } from "./policies.js";
+import { AppError, ErrorCode } from "@smart-orchestrator/shared";
+import { candidateOrder } from "./candidate-order.js";
+import { FitOutcome, fitInto, type RejectCode, type Room } from "./cluster-fit.js";
+import type { NodeTable } from "./node-table.js";
+import { type PlacementPolicy, rankingFor } from "./policies.js";
 import type { Reservations } from "./reservations.js";
 import type { WorkloadDemand } from "./workload-demand.js";
 
@@ -16,8 +17,11 @@ export interface CandidateCluster {
   readonly cloud: boolean;
   /** An agent session is live now. */
   readonly connected: boolean;
-  /** Nodes of the latest report; undefined when none arrived since the hub started. */
-  readonly nodes: readonly Node[] | undefined;
+  /**
+   * The latest report's nodes as the scheduler reads them ({@link nodeTable});
+   * undefined when none arrived since the hub started.
+   */
+  readonly table: NodeTable | undefined;
   /** Latest network receive rate of the cluster, bytes/s; null when unmeasured. */
   readonly rxBytesPerSecond: number | null;
 }
@@ -80,11 +84,6 @@ export interface SchedulerDeps {
   readonly now: () => number;
 }
 
-interface Fitting extends Rankable {
-  readonly cluster: CandidateCluster;
-  readonly forecast: ClusterForecast | undefined;
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
@@ -94,6 +93,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export class Scheduler {
   readonly #d: SchedulerDeps;
+  readonly #out = new FitOutcome();
 
   constructor(deps: SchedulerDeps) {
     this.#d = deps;
@@ -120,12 +120,13 @@ export class Scheduler {
     options: DecideOptions,
   ): PlacementDecision {
     const { decision, chosen } = this.#decide(clusters, demand, options);
-    if (!chosen?.nodes) throw noFitError(decision);
+    if (!chosen?.table) throw noFitError(decision);
     // Only the chosen cluster needs the per-node share, so only it is fitted again to get it.
     const now = this.#d.now();
-    const fit = fitCluster(chosen.nodes, demand, this.#d.reservations.heldOn(chosen.id, now), true);
-    if (fit.fits && fit.allocation)
-      this.#d.reservations.hold(holdId, chosen.id, fit.allocation, now);
+    const share = new Map<string, Room>();
+    const held = this.#d.reservations.heldOn(chosen.id, now);
+    if (fitInto(new FitOutcome(), chosen.table, demand, held, share).fits)
+      this.#d.reservations.hold(holdId, chosen.id, share, now);
     return decision;
   }
 
@@ -135,87 +136,137 @@ export class Scheduler {
     options: DecideOptions,
   ): { decision: PlacementDecision; chosen?: CandidateCluster } {
     const now = this.#d.now();
-    const rejected: CandidateExplanation[] = [];
-    const edge: Fitting[] = [];
-    const cloud: Fitting[] = [];
-    for (const c of clusters) {
+    const n = clusters.length;
+    const s = scratch(n);
+    const out = this.#out;
+    let edge = false;
+    let edgeTraffic = false;
+    let cloudTraffic = false;
+    for (let i = 0; i < n; i++) {
+      const c = clusters[i] as CandidateCluster;
       const forecast = options.predictive ? this.#d.forecasts?.forecast(c.id) : undefined;
-      const fit = this.#fit(c, demand, now, forecast);
-      if (!fit.fits) {
-        rejected.push({
-          clusterId: c.id,
-          name: c.name,
-          cloud: c.cloud,
-          outcome: "rejected",
-          rejection: { code: fit.code, reason: fit.reason },
-          ...(forecast ? { forecast } : {}),
-        });
+      s.forecasts[i] = forecast;
+      this.#fit(out, c, demand, now, forecast);
+      if (!out.fits) {
+        s.fits[i] = 0;
+        s.codes[i] = out.code;
+        s.reasons[i] = out.reason;
         continue;
       }
       const traffic = forecast ? forecast.rxMeanBytesPerSecond : c.rxBytesPerSecond;
-      // One shape for every Fitting (forecast or not), so ranking code sees one hidden class.
-      const f: Fitting = {
-        cluster: c,
+      s.fits[i] = 1;
+      s.maxReplicas[i] = out.maxReplicas;
+      s.traffic[i] = traffic ?? Number.NaN;
+      if (c.cloud) cloudTraffic ||= traffic !== null;
+      else {
+        edge = true;
+        edgeTraffic ||= traffic !== null;
+      }
+    }
+    // The cloud is ranked only when no edge cluster fits.
+    const ranking = rankingFor(options.policy, edge ? edgeTraffic : cloudTraffic);
+    const { order, fitting } = candidateOrder(clusters, s, ranking);
+    const candidates: CandidateExplanation[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = order[k] as number;
+      const c = clusters[i] as CandidateCluster;
+      const forecast = s.forecasts[i];
+      if (k >= fitting) {
+        candidates.push(rejected(c, s.codes[i] as RejectCode, s.reasons[i] as string, forecast));
+        continue;
+      }
+      const maxReplicas = s.maxReplicas[i] as number;
+      const t = s.traffic[i] as number;
+      // Built field by field rather than with conditional spreads: a decision
+      // explains every cluster of the fleet, and each spread is a throwaway object.
+      const e: Mutable<CandidateExplanation> = {
         clusterId: c.id,
         name: c.name,
-        maxReplicas: fit.maxReplicas,
-        traffic,
-        forecast,
+        cloud: c.cloud,
+        outcome: k === 0 ? "chosen" : "fits",
+        maxReplicas,
       };
-      (c.cloud ? cloud : edge).push(f);
-    }
-    const ranked = edge.length ? edge : cloud;
-    const ranking = rankingFor(options.policy, ranked);
-    edge.sort(ranking.compare);
-    cloud.sort(ranking.compare);
-    const order = edge.concat(cloud);
-    const chosen = order[0];
-    rejected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // Built field by field rather than with conditional spreads: a decision
-    // explains every cluster of the fleet, and each spread is a throwaway object.
-    const candidates: CandidateExplanation[] = [];
-    for (let i = 0; i < order.length; i++) {
-      const f = order[i] as Fitting;
-      const e: Mutable<CandidateExplanation> = {
-        clusterId: f.clusterId,
-        name: f.name,
-        cloud: f.cluster.cloud,
-        outcome: i === 0 ? "chosen" : "fits",
-        maxReplicas: f.maxReplicas,
-      };
-      const score = ranking.score(f);
+      const score = ranking.score(maxReplicas, Number.isNaN(t) ? null : t);
       if (score !== undefined) e.score = score;
-      e.rank = i + 1;
-      if (f.forecast) e.forecast = f.forecast;
+      e.rank = k + 1;
+      if (forecast) e.forecast = forecast;
       candidates.push(e);
     }
-    for (const r of rejected) candidates.push(r);
+    s.release(n);
+    const chosen = fitting ? clusters[order[0] as number] : undefined;
     const decision: PlacementDecision = {
       policy: options.policy,
       order: ranking.order,
       scoreMeaning: ranking.scoreMeaning,
       predictive: options.predictive,
       decidedAt: new Date(now).toISOString(),
-      ...(chosen ? { chosen: { clusterId: chosen.clusterId, name: chosen.name } } : {}),
-      cloudFallback: !edge.length && !!chosen,
+      ...(chosen ? { chosen: { clusterId: chosen.id, name: chosen.name } } : {}),
+      cloudFallback: !edge && !!chosen,
       candidates,
     };
-    return chosen ? { decision, chosen: chosen.cluster } : { decision };
+    return chosen ? { decision, chosen } : { decision };
   }
 
   #fit(
+    out: FitOutcome,
     c: CandidateCluster,
     demand: WorkloadDemand,
     now: number,
     forecast: ClusterForecast | undefined,
-  ): ClusterFit {
-    if (!c.connected) return reject("disconnected", "no agent connected");
-    if (!c.nodes) return reject("no-report", "connected, but no node report yet");
-    const held = this.#d.reservations.heldOn(c.id, now);
-    const fit = fitCluster(c.nodes, demand, held);
-    if (!fit.fits || !forecast) return fit;
-    return withForecast(fit, c.nodes, demand, held, forecast);
+  ): void {
+    if (!c.connected) out.reject("disconnected", "no agent connected");
+    else if (!c.table) out.reject("no-report", "connected, but no node report yet");
+    else {
+      const held = this.#d.reservations.heldOn(c.id, now);
+      fitInto(out, c.table, demand, held);
+      if (out.fits && forecast) checkForecast(out, c.table, demand, held, forecast);
+    }
   }
+}
+
+function rejected(
+  c: CandidateCluster,
+  code: RejectCode,
+  reason: string,
+  forecast: ClusterForecast | undefined,
+): CandidateExplanation {
+  const e: Mutable<CandidateExplanation> = {
+    clusterId: c.id,
+    name: c.name,
+    cloud: c.cloud,
+    outcome: "rejected",
+    rejection: { code, reason },
+  };
+  if (forecast) e.forecast = forecast;
+  return e;
+}
+
+/** Per-cluster columns of one decision, reused across decisions (single-threaded, not reentrant). */
+class Scratch {
+  fits = new Uint8Array(64);
+  maxReplicas = new Float64Array(64);
+  traffic = new Float64Array(64);
+  codes: (RejectCode | undefined)[] = [];
+  reasons: (string | undefined)[] = [];
+  forecasts: (ClusterForecast | undefined)[] = [];
+
+  /** Drops the strings and forecasts the decision referred to, so they do not outlive it. */
+  release(n: number): void {
+    this.codes.fill(undefined, 0, n);
+    this.reasons.fill(undefined, 0, n);
+    this.forecasts.fill(undefined, 0, n);
+  }
+}
+
+const columns = new Scratch();
+
+function scratch(n: number): Scratch {
+  if (columns.fits.length < n) {
+    columns.fits = new Uint8Array(n * 2);
+    columns.maxReplicas = new Float64Array(n * 2);
+    columns.traffic = new Float64Array(n * 2);
+  }
+  return columns;
 }
 
 /**
@@ -223,14 +274,13 @@ export class Scheduler {
  * of usage (allocatable of Ready nodes − forecast use − what is held) must
  * hold what the release takes, and it caps maxReplicas.
  */
-function withForecast(
-  fit: Extract<ClusterFit, { fits: true }>,
-  nodes: readonly Node[],
+function checkForecast(
+  out: FitOutcome,
+  table: NodeTable,
   demand: WorkloadDemand,
   held: ReadonlyMap<string, Room> | undefined,
   f: ClusterForecast,
-): ClusterFit {
-  const table = nodeTable(nodes);
+): void {
   let cpu = table.readyCpuMillis;
   let mem = table.readyMemoryBytes;
   for (const h of held?.values() ?? []) {
@@ -239,28 +289,29 @@ function withForecast(
   }
   cpu -= f.cpuUsedP90Millis;
   mem -= f.memoryUsedP90Bytes;
-  const needCpu = fit.needCpuMillis;
-  const needMem = fit.needMemoryBytes;
+  const needCpu = out.needCpuMillis;
+  const needMem = out.needMemoryBytes;
   const hours = Math.round((f.horizonMs / 3_600_000) * 10) / 10;
   if (needCpu > cpu || needMem > mem) {
     const what =
       needCpu > cpu
         ? `cpu ${Math.max(0, Math.round(cpu))}m free at peak, the release needs ${needCpu}m`
         : `memory ${mib(Math.max(0, mem))} free at peak, the release needs ${mib(needMem)}`;
-    return reject(
+    out.reject(
       "forecast-insufficient",
       `forecast p90 usage over the next ${hours} h leaves ${what}`,
     );
+    return;
   }
   // Room at peak bounds how many more copies of each replicated workload could come.
-  let cap = fit.maxReplicas;
+  let cap = out.maxReplicas;
   for (const g of demand.groups) {
     if (g.perNode || g.replicas === 0) continue;
     const spareCpu = cpu - needCpu + g.cpuMillis * g.replicas;
     const spareMem = mem - needMem + g.memoryBytes * g.replicas;
     cap = Math.min(cap, Math.floor(spareCpu / g.cpuMillis), Math.floor(spareMem / g.memoryBytes));
   }
-  return { ...fit, maxReplicas: Math.max(0, cap) };
+  out.maxReplicas = Math.max(0, cap);
 }
 
 /** The 409 for a decision with no cluster: the message and `fields` name every cluster and why. */
@@ -275,10 +326,6 @@ export function noFitError(decision: PlacementDecision): AppError {
       reason: c.rejection ? `${c.rejection.code}: ${c.rejection.reason}` : "fits",
     })),
   });
-}
-
-function reject(code: RejectCode, reason: string): ClusterFit {
-  return { fits: false, code, reason };
 }
 
 function mib(bytes: number): string {

@@ -3,6 +3,7 @@
  * scheduler benchmark: every figure is chosen so the answer is known.
  */
 import type { Node } from "@smart-orchestrator/shared";
+import { nodeTable } from "./node-table.js";
 import type { CandidateCluster } from "./scheduler.js";
 
 /** Bytes in a mebibyte. */
@@ -55,7 +56,7 @@ export function cluster(
     name,
     cloud: false,
     connected: true,
-    nodes,
+    table: nodeTable(nodes),
     rxBytesPerSecond: null,
     ...more,
   };
