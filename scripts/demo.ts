@@ -59,10 +59,9 @@ const simulators: { name: string; sim: SimulatorProcess }[] = [];
 /** Starts one simulated cluster as its own kube-simulator process, kubeconfig under the data folder. */
 async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
   mkdirSync(kubeconfigRoot, { recursive: true });
-  const sim = await startSimulatorProcess({
-    cluster: spec,
-    kubeconfig: join(kubeconfigRoot, `${name}.yaml`),
-  });
+  const sim = await unlessStopping(
+    startSimulatorProcess({ cluster: spec, kubeconfig: join(kubeconfigRoot, `${name}.yaml`) }),
+  );
   children.push(sim.child);
   simulators.push({ name, sim });
   return sim;
@@ -91,13 +90,7 @@ async function api(
 ): Promise<RestAnswer> {
   // Once stopping, the control plane goes away under the demo's next request: wait for the exit.
   if (stopping) return stopping;
-  let res: RestAnswer;
-  try {
-    res = await rest(method, path, body, headers);
-  } catch (err) {
-    if (stopping) return stopping;
-    throw err;
-  }
+  const res = await unlessStopping(rest(method, path, body, headers));
   if (res.status < 200 || res.status > 299) {
     // Say what the control plane refused instead of failing later on its problem document.
     const why = res.body?.detail ?? (res.body === undefined ? "" : JSON.stringify(res.body));
@@ -170,6 +163,18 @@ function stopAll(code: number): Promise<never> {
     process.exit(code);
   })();
   return stopping;
+}
+
+/**
+ * `promise`, except that a failure once the demo is stopping waits for the
+ * exit instead: the children go away under the demo's flow then (Ctrl-C
+ * reaches the whole process group, a simulator still starting included).
+ */
+function unlessStopping<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((err: unknown) => {
+    if (stopping) return stopping;
+    throw err;
+  });
 }
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
