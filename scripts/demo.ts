@@ -54,6 +54,12 @@ const edges = [
 ];
 
 const children: ChildProcess[] = [];
+
+/** Keeps a child for stopping; one started while the demo is stopping is asked to stop at once. */
+function track(child: ChildProcess): void {
+  children.push(child);
+  if (stopping) child.kill("SIGTERM");
+}
 const simulators: { name: string; sim: SimulatorProcess }[] = [];
 
 /** Starts one simulated cluster as its own kube-simulator process, kubeconfig under the data folder. */
@@ -62,7 +68,7 @@ async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
   const sim = await unlessStopping(
     startSimulatorProcess({ cluster: spec, kubeconfig: join(kubeconfigRoot, `${name}.yaml`) }),
   );
-  children.push(sim.child);
+  track(sim.child);
   simulators.push({ name, sim });
   return sim;
 }
@@ -75,7 +81,7 @@ function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
-  children.push(child);
+  track(child);
   return child;
 }
 
@@ -140,7 +146,8 @@ const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === nul
  * Asks every child to stop (SIGTERM) and waits for them before exiting with
  * `code`: the children are tied to the demo, so exiting first would SIGKILL
  * the control plane in the middle of closing its store. It loops because the
- * demo's flow may start one more child before it reaches its next request.
+ * demo's flow may start one more child (which {@link track} asks to stop)
+ * before it reaches its next request.
  */
 function stopAll(code: number): Promise<never> {
   stopping ??= (async () => {
