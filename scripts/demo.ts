@@ -54,16 +54,21 @@ const edges = [
 ];
 
 const children: ChildProcess[] = [];
+
+/** Keeps a child for stopping; one started while the demo is stopping is asked to stop at once. */
+function track(child: ChildProcess): void {
+  children.push(child);
+  if (stopping) child.kill("SIGTERM");
+}
 const simulators: { name: string; sim: SimulatorProcess }[] = [];
 
 /** Starts one simulated cluster as its own kube-simulator process, kubeconfig under the data folder. */
 async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
   mkdirSync(kubeconfigRoot, { recursive: true });
-  const sim = await startSimulatorProcess({
-    cluster: spec,
-    kubeconfig: join(kubeconfigRoot, `${name}.yaml`),
-  });
-  children.push(sim.child);
+  const sim = await unlessStopping(
+    startSimulatorProcess({ cluster: spec, kubeconfig: join(kubeconfigRoot, `${name}.yaml`) }),
+  );
+  track(sim.child);
   simulators.push({ name, sim });
   return sim;
 }
@@ -76,7 +81,7 @@ function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
-  children.push(child);
+  track(child);
   return child;
 }
 
@@ -91,13 +96,7 @@ async function api(
 ): Promise<RestAnswer> {
   // Once stopping, the control plane goes away under the demo's next request: wait for the exit.
   if (stopping) return stopping;
-  let res: RestAnswer;
-  try {
-    res = await rest(method, path, body, headers);
-  } catch (err) {
-    if (stopping) return stopping;
-    throw err;
-  }
+  const res = await unlessStopping(rest(method, path, body, headers));
   if (res.status < 200 || res.status > 299) {
     // Say what the control plane refused instead of failing later on its problem document.
     const why = res.body?.detail ?? (res.body === undefined ? "" : JSON.stringify(res.body));
@@ -147,7 +146,8 @@ const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === nul
  * Asks every child to stop (SIGTERM) and waits for them before exiting with
  * `code`: the children are tied to the demo, so exiting first would SIGKILL
  * the control plane in the middle of closing its store. It loops because the
- * demo's flow may start one more child before it reaches its next request.
+ * demo's flow may start one more child (which {@link track} asks to stop)
+ * before it reaches its next request.
  */
 function stopAll(code: number): Promise<never> {
   stopping ??= (async () => {
@@ -170,6 +170,18 @@ function stopAll(code: number): Promise<never> {
     process.exit(code);
   })();
   return stopping;
+}
+
+/**
+ * `promise`, except that a failure once the demo is stopping waits for the
+ * exit instead: the children go away under the demo's flow then (Ctrl-C
+ * reaches the whole process group, a simulator still starting included).
+ */
+function unlessStopping<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((err: unknown) => {
+    if (stopping) return stopping;
+    throw err;
+  });
 }
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));

@@ -10,6 +10,14 @@ import { conformance, ok, startClient } from "./real-client.js";
 const c = await startClient("name=ssa,nodes=1");
 const kubectlTest = conformance("kubectl");
 
+/** b's manifest once it sets web's image too: its own sidecar, then web at `image`. */
+const withWeb = (image: string) =>
+  deployment(`
+      - name: sidecar
+        image: busybox:1.36
+      - name: web
+        image: ${image}`);
+
 const applyAs = (manager: string, manifest: string, ...extra: string[]) =>
   c.kubectl(["apply", "--server-side", "--field-manager", manager, ...extra, "-f", "-"], manifest);
 
@@ -98,14 +106,7 @@ kubectlTest(
     t.deepEqual(images(l), ["web=nginx:1.27", "sidecar=busybox:1.36"]);
 
     // b sets web's image differently: a owns it, so the server refuses, naming a.
-    const clash = await applyAs(
-      "b",
-      deployment(`
-      - name: sidecar
-        image: busybox:1.36
-      - name: web
-        image: nginx:1.25`),
-    );
+    const clash = await applyAs("b", withWeb("nginx:1.25"));
     t.not(clash.code, 0);
     t.regex(
       clash.stderr,
@@ -114,34 +115,11 @@ kubectlTest(
     t.deepEqual(images(await live()), ["web=nginx:1.27", "sidecar=busybox:1.36"]);
 
     // The same value is no conflict: b now co-owns web's image.
-    ok(
-      t,
-      await applyAs(
-        "b",
-        deployment(`
-      - name: sidecar
-        image: busybox:1.36
-      - name: web
-        image: nginx:1.27`),
-      ),
-      "apply as b, agreeing",
-    );
+    ok(t, await applyAs("b", withWeb("nginx:1.27")), "apply as b, agreeing");
     t.deepEqual(ownedContainers(await live(), "b"), ['k:{"name":"sidecar"}', 'k:{"name":"web"}']);
 
     // b forces a new image: it takes the field over; a keeps the rest of its container.
-    ok(
-      t,
-      await applyAs(
-        "b",
-        deployment(`
-      - name: sidecar
-        image: busybox:1.36
-      - name: web
-        image: nginx:1.28`),
-        "--force-conflicts",
-      ),
-      "apply as b, forced",
-    );
+    ok(t, await applyAs("b", withWeb("nginx:1.28"), "--force-conflicts"), "apply as b, forced");
     l = await live();
     t.deepEqual(images(l), ["web=nginx:1.28", "sidecar=busybox:1.36"]);
     t.deepEqual(l.spec.template.spec.containers[0]?.env, [{ name: "MODE", value: "fast" }]);
