@@ -172,7 +172,18 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   link = new HubLink({
     onCommand: (command, progress) => commands.handle(command, progress),
     // Every session starts with what the cluster holds, so the control plane can reconcile.
-    greetings: async () => (config.deploy ? [releaseStatus()] : []),
+    greetings: async () => {
+      if (!config.deploy) return [];
+      try {
+        await releases.prepare();
+      } catch (err) {
+        // "Holds nothing" would make the control plane apply every release again, hooks and
+        // all: say nothing until the state is read (the repairer's load then sends it).
+        log.warn({ err }, "desired state unreadable; ReleaseStatus waits until it is loaded");
+        return [];
+      }
+      return [releaseStatus()];
+    },
     hub: config.hub,
     token: config.token,
     caHash: config.caHash,

@@ -23,8 +23,11 @@ export interface RepairClient {
 
 /** The releases to keep right, and the lock commands hold; ReleaseKeeper provides them. */
 export interface HeldReleases {
-  /** Makes sure what was saved before a restart is held (loads it if that failed at start). */
-  prepare(): Promise<void>;
+  /**
+   * Makes sure what was saved before a restart is held (loads it if that
+   * failed at start); true when this call did the load.
+   */
+  prepare(): Promise<boolean>;
   held(): DesiredRelease[];
   exclusive<T>(enablerId: string, work: () => Promise<T>): Promise<T>;
 }
@@ -142,8 +145,9 @@ export class DriftRepairer {
   }
 
   async #sweepAll(): Promise<void> {
+    let loadedNow: boolean;
     try {
-      await this.#o.releases.prepare();
+      loadedNow = await this.#o.releases.prepare();
     } catch (err) {
       this.#o.log.error(
         { err: (err as Error).message },
@@ -167,7 +171,8 @@ export class DriftRepairer {
         this.#set(release.enablerId, { health: "unknown", message: (err as Error).message });
       }
     }
-    if (this.#signature() !== before) this.#o.onChanged?.();
+    // A late load is news too: the session was told nothing while the state could not be read.
+    if (loadedNow || this.#signature() !== before) this.#o.onChanged?.();
   }
 
   /** Each release's health and repair count: what a change worth reporting alters. */

@@ -72,9 +72,15 @@ export class ReleaseKeeper implements CommandEngine {
     return releases.length;
   }
 
-  /** Loads the store if no load succeeded yet (the API was down at start); the repairer calls it. */
-  async prepare(): Promise<void> {
-    if (!this.#loaded) await this.load();
+  /**
+   * Loads the store if no load succeeded yet (the API was down at start);
+   * true when this call loaded it. The repairer and each session's greeting
+   * call it.
+   */
+  async prepare(): Promise<boolean> {
+    if (this.#loaded) return false;
+    await this.load();
+    return true;
   }
 
   /** Every release held, for the repairer and ReleaseStatus. */
