@@ -47,8 +47,15 @@ export interface AgentDeps {
   readonly hostScope: HostScope | "none";
   /** How often usage and host figures are sampled (default 10 s). */
   readonly sampleEveryMs?: number;
-  /** Overrides where desired states are kept (managed agents keep them in memory). */
+  /** Overrides where desired states are kept (tests). */
   readonly desiredState?: DesiredStateStore;
+  /**
+   * Set by the managed host: the cluster this agent serves for the control
+   * plane, from outside it. Its desired state is kept in the target cluster,
+   * in Secrets in `config.namespace` labelled with this id, so that a restart
+   * of the control plane (and of the host with it) re-applies nothing.
+   */
+  readonly managedClusterId?: string;
   /** The drift repair timer (tests fire it by hand). */
   readonly repairEvery?: Every;
   /** Each Kubernetes list or watch failure (the managed host reports the last one). */
@@ -110,9 +117,11 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const objects = ObjectClient.forConfig(kubeConfig);
   const desiredState =
     deps.desiredState ??
-    (config.stateDir
-      ? new FileDesiredStore(config.stateDir)
-      : new SecretDesiredStore(core, config.namespace));
+    (deps.managedClusterId
+      ? new SecretDesiredStore(core, config.namespace, { clusterId: deps.managedClusterId })
+      : config.stateDir
+        ? new FileDesiredStore(config.stateDir)
+        : new SecretDesiredStore(core, config.namespace));
   const releases = new ReleaseKeeper({
     engine: new ApplyEngine({ client: objects, log: log.child({ part: "apply" }) }),
     store: desiredState,

@@ -7,7 +7,6 @@ import {
 } from "@smart-orchestrator/shared";
 import { type Agent, type AgentDeps, createAgent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
-import { MemoryDesiredStore } from "./desired-state/memory-desired-store.js";
 import type { LinkState } from "./link/hub-link.js";
 import { commandClusterId, type ManagedBootstrap, parseManagedInput } from "./managed-bootstrap.js";
 import { MemoryCredentialStore } from "./state/memory-credential-store.js";
@@ -134,8 +133,8 @@ export class ManagedHost {
         log,
         hostScope: "none",
         credentials: new MemoryCredentialStore({ clusterId, credential: start.credential }),
-        // Beside the control plane it is never cut off from the hub: nothing to be autonomous for.
-        desiredState: new MemoryDesiredStore(),
+        // Kept in the target cluster, beside what it describes: it outlives this process and the control plane.
+        managedClusterId: clusterId,
         link: { onState },
         onInventoryError: (message) => {
           if (agent?.link.state !== "connected") report("failing", `Kubernetes API: ${message}`);

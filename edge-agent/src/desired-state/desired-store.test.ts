@@ -44,7 +44,7 @@ async function secretKit() {
 test("cluster mode: the desired state is split into named, labelled Secrets, reloaded whole; old chunks go", async (t) => {
   const { sim, core, names } = await secretKit();
   t.teardown(() => sim.close());
-  const store = new SecretDesiredStore(core, "so-agent", 2048);
+  const store = new SecretDesiredStore(core, "so-agent", { chunkBytes: 2048 });
 
   await store.save(release(1));
   const first = await names();
@@ -59,7 +59,7 @@ test("cluster mode: the desired state is split into named, labelled Secrets, rel
     `revision 1 chunks left: ${second.join(", ")}`,
   );
   // A fresh store (an agent restart) reads the same.
-  const reloaded = await new SecretDesiredStore(core, "so-agent", 2048).loadAll();
+  const reloaded = await new SecretDesiredStore(core, "so-agent", { chunkBytes: 2048 }).loadAll();
   t.deepEqual(reloaded, { releases: [release(2)], damaged: [] });
 
   await store.save(release(1, "other"));
@@ -73,7 +73,7 @@ test("cluster mode: the desired state is split into named, labelled Secrets, rel
 test("cluster mode: a save cut short leaves the older complete revision readable", async (t) => {
   const { sim, core, names } = await secretKit();
   t.teardown(() => sim.close());
-  const store = new SecretDesiredStore(core, "so-agent", 2048);
+  const store = new SecretDesiredStore(core, "so-agent", { chunkBytes: 2048 });
   await store.save(release(1));
   await store.save(release(2));
   const chunks = await names();
@@ -141,4 +141,48 @@ test("cluster mode: an agent run from outside the cluster gets its namespace mad
   const store = new SecretDesiredStore(core, "not-there-yet");
   await store.save(release(1));
   t.deepEqual((await store.loadAll()).releases, [release(1)]);
+});
+
+test("cluster mode: stores scoped to a cluster id (managed agents) see only their own Secrets in a shared namespace", async (t) => {
+  const { sim, core, names } = await secretKit();
+  t.teardown(() => sim.close());
+  const a = "11111111-1111-1111-1111-111111111111";
+  const b = "22222222-2222-2222-2222-222222222222";
+  const ofA = new SecretDesiredStore(core, "so-agent", { clusterId: a });
+  const ofB = new SecretDesiredStore(core, "so-agent", { clusterId: b });
+  const installed = new SecretDesiredStore(core, "so-agent");
+  await ofA.save(release(1, "enabler-a"));
+  await ofB.save(release(4, "enabler-b"));
+  await installed.save(release(2, "enabler-c"));
+  t.is((await names()).length, 3);
+  const ids = async (store: SecretDesiredStore) =>
+    (await store.loadAll()).releases.map((r) => `${r.enablerId}@${r.revision}`);
+  t.deepEqual(await ids(ofA), ["enabler-a@1"]);
+  t.deepEqual(await ids(ofB), ["enabler-b@4"]);
+  t.deepEqual(await ids(installed), ["enabler-c@2"], "an installed agent skips managed state");
+  t.deepEqual(await ids(new SecretDesiredStore(core, "so-agent", { clusterId: a })), [
+    "enabler-a@1",
+  ]);
+  t.regex(ofA.location, new RegExp(`so-agent/so-desired-\\* of cluster ${a}`));
+
+  // Removing or replacing an id in one scope leaves the same id in another alone.
+  await ofB.save(release(1, "enabler-a"));
+  await ofA.remove("enabler-a");
+  t.deepEqual(await ids(ofA), []);
+  t.deepEqual((await ids(ofB)).sort(), ["enabler-a@1", "enabler-b@4"]);
+});
+
+test("cluster mode: a user who may not use Secrets gets an error that names what to grant", async (t) => {
+  const { sim, core } = await secretKit();
+  t.teardown(() => sim.close());
+  sim.setForbidden(["secrets"]);
+  const store = new SecretDesiredStore(core, "so-agent", { clusterId: "c" });
+  const saved = await t.throwsAsync(store.save(release(1)));
+  t.regex(
+    saved.message,
+    /^forbidden to create Secrets in namespace so-agent: the agent's Kubernetes user needs get, list, create, update and delete on secrets in so-agent/,
+  );
+  t.is((saved as { code?: number }).code, 403);
+  const loaded = await t.throwsAsync(store.loadAll());
+  t.regex(loaded.message, /^forbidden to list Secrets in namespace so-agent/);
 });

@@ -1,8 +1,8 @@
 import type { DesiredRelease, DesiredStateStore } from "./desired-release.js";
 
 /**
- * Keeps desired states in memory only: for agents the control plane runs
- * itself (credential clusters), which have no edge to be autonomous at.
+ * Keeps desired states in memory only, for tests of the keeper and its
+ * parts. No agent uses it: every agent's state must outlive its process.
  */
 export class MemoryDesiredStore implements DesiredStateStore {
   readonly location = "memory";

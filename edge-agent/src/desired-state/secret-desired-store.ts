@@ -27,6 +27,7 @@ export const desiredLabels = {
   chunk: "smart-orchestrator.io/chunk",
   chunks: "smart-orchestrator.io/chunks",
   digest: "smart-orchestrator.io/digest",
+  clusterId: "smart-orchestrator.io/cluster-id",
 } as const;
 
 /**
@@ -38,6 +39,20 @@ export const defaultChunkBytes = 512 * 1024;
 /** The name of chunk `index` of an enabler's revision: `so-desired-<key>-<revision>-<index>`. */
 export function chunkName(enablerId: string, revision: number, index: number): string {
   return `so-desired-${enablerKey(enablerId)}-${revision}-${index}`;
+}
+
+/** Options for {@link SecretDesiredStore}. */
+export interface SecretDesiredStoreOptions {
+  /** Largest data of one Secret (default {@link defaultChunkBytes}; tests make it small). */
+  readonly chunkBytes?: number;
+  /**
+   * Set for an agent the control plane runs (a credential cluster): its
+   * Secrets carry the cluster id and it reads only those, so the agents of two
+   * registrations of one cluster (two control planes, or one beside an
+   * installed agent) never take each other's releases for their own. An agent
+   * without it skips Secrets that carry a cluster id.
+   */
+  readonly clusterId?: string;
 }
 
 /**
@@ -52,12 +67,16 @@ export class SecretDesiredStore implements DesiredStateStore {
   readonly #api: SecretApi;
   readonly #namespace: string;
   readonly #chunkBytes: number;
+  readonly #clusterId: string | undefined;
 
-  constructor(api: SecretApi, namespace: string, chunkBytes = defaultChunkBytes) {
+  constructor(api: SecretApi, namespace: string, options: SecretDesiredStoreOptions = {}) {
     this.#api = api;
     this.#namespace = namespace;
-    this.#chunkBytes = chunkBytes;
-    this.location = `secrets ${namespace}/so-desired-*`;
+    this.#chunkBytes = options.chunkBytes ?? defaultChunkBytes;
+    this.#clusterId = options.clusterId;
+    this.location = `secrets ${namespace}/so-desired-*${
+      options.clusterId ? ` of cluster ${options.clusterId}` : ""
+    }`;
   }
 
   async save(release: DesiredRelease): Promise<void> {
@@ -81,6 +100,7 @@ export class SecretDesiredStore implements DesiredStateStore {
             [desiredLabels.chunk]: String(i),
             [desiredLabels.chunks]: String(count),
             [desiredLabels.digest]: digest,
+            ...(this.#clusterId ? { [desiredLabels.clusterId]: this.#clusterId } : {}),
           },
         },
         type: "Opaque",
@@ -154,39 +174,72 @@ export class SecretDesiredStore implements DesiredStateStore {
   }
 
   async #put(body: V1Secret): Promise<void> {
+    const namespace = this.#namespace;
+    const name = body.metadata?.name as string;
     try {
-      await this.#api.createNamespacedSecret({ namespace: this.#namespace, body });
+      await this.#call("create", () => this.#api.createNamespacedSecret({ namespace, body }));
     } catch (err) {
       // In a pod the namespace is the agent's own; an agent run from outside may find none yet.
       if (statusOf(err) === 404) {
-        await this.#api
-          .createNamespace({ body: { metadata: { name: this.#namespace } } })
-          .catch((e: unknown) => {
-            if (statusOf(e) !== 409) throw e;
-          });
-        await this.#api.createNamespacedSecret({ namespace: this.#namespace, body });
+        await this.#call("create the namespace for", () =>
+          this.#api.createNamespace({ body: { metadata: { name: namespace } } }),
+        ).catch((e: unknown) => {
+          if (statusOf(e) !== 409) throw e;
+        });
+        await this.#call("create", () => this.#api.createNamespacedSecret({ namespace, body }));
         return;
       }
       if (statusOf(err) !== 409) throw err;
-      await this.#api.replaceNamespacedSecret({
-        name: body.metadata?.name as string,
-        namespace: this.#namespace,
-        body,
-      });
+      await this.#call("update", () =>
+        this.#api.replaceNamespacedSecret({ name, namespace, body }),
+      );
     }
   }
 
+  /**
+   * Runs one API call; a 403 becomes an error that says what was refused and
+   * what to grant (client-node's own text is the raw response), keeping the
+   * status code and the original as `cause`.
+   */
+  async #call<T>(action: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (statusOf(err) !== 403) throw err;
+      const ns = this.#namespace;
+      throw Object.assign(
+        new Error(
+          `forbidden to ${action} Secrets in namespace ${ns}: the agent's Kubernetes user needs get, list, create, update and delete on secrets in ${ns}, and create on namespaces while ${ns} does not exist`,
+          { cause: err },
+        ),
+        { code: 403 },
+      );
+    }
+  }
+
+  /** This store's Secrets that match `labelSelector`: only its own cluster's, when it has one. */
   async #list(labelSelector: string): Promise<V1Secret[]> {
     const out: V1Secret[] = [];
+    const selector = this.#clusterId
+      ? `${labelSelector},${desiredLabels.clusterId}=${this.#clusterId}`
+      : labelSelector;
     let token: string | undefined;
     do {
-      const page = await this.#api.listNamespacedSecret({
-        namespace: this.#namespace,
-        labelSelector,
-        limit: 500,
-        ...(token ? { _continue: token } : {}),
-      });
-      out.push(...page.items);
+      const from = token;
+      const page = await this.#call("list", () =>
+        this.#api.listNamespacedSecret({
+          namespace: this.#namespace,
+          labelSelector: selector,
+          limit: 500,
+          ...(from ? { _continue: from } : {}),
+        }),
+      );
+      // Checked here too: a server that ignores part of a selector must not hand over another's state.
+      out.push(
+        ...page.items.filter(
+          (s) => s.metadata?.labels?.[desiredLabels.clusterId] === this.#clusterId,
+        ),
+      );
       token = page.metadata?._continue || undefined;
     } while (token);
     return out;
@@ -194,10 +247,12 @@ export class SecretDesiredStore implements DesiredStateStore {
 
   async #delete(s: V1Secret): Promise<void> {
     try {
-      await this.#api.deleteNamespacedSecret({
-        name: s.metadata?.name as string,
-        namespace: this.#namespace,
-      });
+      await this.#call("delete", () =>
+        this.#api.deleteNamespacedSecret({
+          name: s.metadata?.name as string,
+          namespace: this.#namespace,
+        }),
+      );
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
