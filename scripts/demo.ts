@@ -54,13 +54,13 @@ const edges = [
 ];
 
 const children: ChildProcess[] = [];
+const simulators: { name: string; sim: SimulatorProcess }[] = [];
 
 /** Keeps a child for stopping; one started while the demo is stopping is asked to stop at once. */
 function track(child: ChildProcess): void {
   children.push(child);
   if (stopping) child.kill("SIGTERM");
 }
-const simulators: { name: string; sim: SimulatorProcess }[] = [];
 
 /** Starts one simulated cluster as its own kube-simulator process, kubeconfig under the data folder. */
 async function simulate(name: string, spec: string): Promise<SimulatorProcess> {
