@@ -1,4 +1,4 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import {
   type Logger,
   lineSplitter,
@@ -7,6 +7,7 @@ import {
 } from "@smart-orchestrator/shared";
 import { type Agent, type AgentDeps, createAgent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
+import { SecretDesiredStore } from "./desired-state/secret-desired-store.js";
 import type { LinkState } from "./link/hub-link.js";
 import { commandClusterId, type ManagedBootstrap, parseManagedInput } from "./managed-bootstrap.js";
 import { MemoryCredentialStore } from "./state/memory-credential-store.js";
@@ -21,6 +22,8 @@ export interface ManagedHostDeps {
   readonly emit: (event: ManagedEvent) => void;
   /** Builds one cluster's agent; tests replace it. */
   readonly createAgent?: (deps: AgentDeps) => Promise<Agent>;
+  /** How long removing a deleted cluster's desired state may hold up the exit (default 10 s). */
+  readonly forgetTimeoutMs?: number;
 }
 
 interface Hosted {
@@ -28,6 +31,8 @@ interface Hosted {
   starting: Promise<void>;
   stopped: boolean;
   last: string;
+  /** Set once the start was accepted: how to reach the cluster. */
+  kubeConfig?: KubeConfig;
 }
 
 /**
@@ -41,6 +46,8 @@ interface Hosted {
 export class ManagedHost {
   readonly #d: ManagedHostDeps;
   readonly #hosted = new Map<string, Hosted>();
+  // Removals of deleted clusters' desired state still running: the exit waits for them.
+  readonly #forgetting = new Set<Promise<void>>();
 
   constructor(deps: ManagedHostDeps) {
     this.#d = deps;
@@ -61,6 +68,7 @@ export class ManagedHost {
     });
     log.info({ agents: this.#hosted.size }, "control plane gone (stdin closed): stopping");
     await this.stopAll();
+    await Promise.all(this.#forgetting);
   }
 
   /** Stops every hosted agent. */
@@ -88,7 +96,11 @@ export class ManagedHost {
       return;
     }
     if (input.type === "stop") {
-      void this.#stop(input.clusterId);
+      const { clusterId } = input;
+      const hosted = this.#hosted.get(clusterId);
+      const forgetting = this.#stop(clusterId).then(() => this.#forget(clusterId, hosted));
+      this.#forgetting.add(forgetting);
+      void forgetting.finally(() => this.#forgetting.delete(forgetting));
       return;
     }
     const start = input;
@@ -110,6 +122,7 @@ export class ManagedHost {
     const kubeConfig = new KubeConfig();
     // Only the checked inline fields reach client-node: nothing it could run or read.
     kubeConfig.loadFromOptions(start.kubeconfig);
+    hosted.kubeConfig = kubeConfig;
     const report = (state: ManagedState, reason?: string) => {
       const key = `${state}|${reason ?? ""}`;
       if (hosted.stopped || key === hosted.last) return;
@@ -156,6 +169,38 @@ export class ManagedHost {
     hosted.stopped = true;
     await hosted.starting;
     await hosted.agent?.stop();
+  }
+
+  /**
+   * A `stop` means the control plane deleted the cluster: its workloads stay
+   * (orphaned), but the desired state its agent kept in the cluster goes, so
+   * no Secret of a cluster that no longer exists is left behind. Best effort,
+   * within a deadline: an unreachable cluster keeps them (nothing reads them).
+   */
+  async #forget(clusterId: string, hosted: Hosted | undefined): Promise<void> {
+    const kubeConfig = hosted?.kubeConfig;
+    if (!kubeConfig) return;
+    const log = this.#d.log.child({ clusterId });
+    const store = new SecretDesiredStore(
+      kubeConfig.makeApiClient(CoreV1Api),
+      this.#d.config.namespace,
+      { clusterId },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timed out")), this.#d.forgetTimeoutMs ?? 10_000);
+    });
+    try {
+      const removed = await Promise.race([store.removeAll(), deadline]);
+      log.info({ removed, where: store.location }, "cluster deleted: its desired state removed");
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message, where: store.location },
+        "cluster deleted, but its desired state could not be removed; nothing reads it",
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #emit(clusterId: string, state: ManagedState, reason?: string): void {

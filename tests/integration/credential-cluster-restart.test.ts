@@ -32,6 +32,19 @@ function hookJob(name: string, phase: string) {
 
 const hookNames = ["migrate", "notify"];
 
+/** Creates an enabler from raw manifests on the cluster; returns its id. */
+async function deploy(
+  hub: HubHarness,
+  cluster: string,
+  name: string,
+  manifests: unknown[],
+): Promise<string> {
+  const res = await hub.api("POST", "/enabler", { name, cluster, manifests });
+  if (res.status !== 201)
+    throw new Error(`deploy ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.uid as string;
+}
+
 // The agent from source (no bundle in a test checkout), repairing every 5 s (the minimum).
 const env = {
   SO_ALLOW_HTTP_CLUSTERS: "true",
@@ -82,17 +95,11 @@ test("after a control-plane restart a credential cluster's release is neither re
   t.teardown(() => hub.close());
   const clusterId = await registerCluster(hub, sim);
 
-  const deployed = await hub.api("POST", "/enabler", {
-    name: "web",
-    cluster: clusterId,
-    manifests: [
-      ...webManifests(),
-      hookJob("migrate", "pre-install"),
-      hookJob("notify", "post-install"),
-    ],
-  });
-  t.is(deployed.status, 201, JSON.stringify(deployed.body));
-  const enablerId = deployed.body.uid as string;
+  const enablerId = await deploy(hub, clusterId, "web", [
+    ...webManifests(),
+    hookJob("migrate", "pre-install"),
+    hookJob("notify", "post-install"),
+  ]);
   await waitForStatus(hub, enablerId, "Enabled");
   const ranBefore = [...created.values()].sort();
   t.deepEqual(ranBefore, ["Job/migrate", "Job/notify", "Pod of migrate", "Pod of notify"]);
@@ -161,17 +168,31 @@ test("a credential cluster whose user may not keep Secrets fails its deploy with
   const hub = await startHub({ env });
   t.teardown(() => hub.close());
   const clusterId = await registerCluster(hub, sim);
-  const deployed = await hub.api("POST", "/enabler", {
-    name: "config",
-    cluster: clusterId,
-    manifests: [
-      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "config" }, data: { a: "b" } },
-    ],
-  });
-  t.is(deployed.status, 201, JSON.stringify(deployed.body));
-  const failed = await waitForStatus(hub, deployed.body.uid, "Error");
+  const enablerId = await deploy(hub, clusterId, "config", [
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "config" }, data: { a: "b" } },
+  ]);
+  const failed = await waitForStatus(hub, enablerId, "Error");
   t.regex(
     failed.statusReason,
     /desired state could not be saved in secrets smart-orchestrator\/so-desired-\* of cluster [0-9a-f-]{36}: forbidden to create Secrets in namespace smart-orchestrator: .*needs get, list, create, update and delete on secrets/,
   );
+});
+
+test("deleting a credential cluster (Force) leaves its workloads running and removes the desired state its agent kept there", async (t) => {
+  t.timeout(240_000);
+  const sim = await startSimulator({ cluster: "name=retired,nodes=1" });
+  t.teardown(() => sim.close());
+  const hub = await startHub({ env });
+  t.teardown(() => hub.close());
+  const clusterId = await registerCluster(hub, sim);
+  await waitForStatus(hub, await deploy(hub, clusterId, "web", webManifests()), "Enabled");
+  t.true(sim.list("Secret", "smart-orchestrator").some(stateSelector));
+
+  const removed = await hub.api("DELETE", `/clusters/${clusterId}`, undefined, { Force: "true" });
+  t.is(removed.status, 204, JSON.stringify(removed.body));
+  await eventually(
+    () => sim.list("Secret", "smart-orchestrator").filter(stateSelector).length === 0,
+    "the deleted cluster's desired-state Secrets removed",
+  );
+  t.truthy(sim.get("Deployment", "default", "web"), "the workload is left running (orphaned)");
 });

@@ -170,6 +170,11 @@ test("cluster mode: stores scoped to a cluster id (managed agents) see only thei
   await ofA.remove("enabler-a");
   t.deepEqual(await ids(ofA), []);
   t.deepEqual((await ids(ofB)).sort(), ["enabler-a@1", "enabler-b@4"]);
+
+  // A deleted cluster's state goes whole; the others' stays.
+  t.is(await ofB.removeAll(), 2);
+  t.deepEqual(await ids(ofB), []);
+  t.deepEqual(await ids(installed), ["enabler-c@2"]);
 });
 
 test("cluster mode: a user who may not use Secrets gets an error that names what to grant", async (t) => {

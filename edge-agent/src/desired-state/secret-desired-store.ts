@@ -127,6 +127,16 @@ export class SecretDesiredStore implements DesiredStateStore {
       await this.#delete(s);
   }
 
+  /**
+   * Deletes every desired-state Secret this store can see (with a cluster id,
+   * only that cluster's): for a cluster that was deleted. Returns how many went.
+   */
+  async removeAll(): Promise<number> {
+    const all = await this.#list(`${desiredLabels.part}=desired-state`);
+    for (const s of all) await this.#delete(s);
+    return all.length;
+  }
+
   async loadAll(): Promise<{ releases: DesiredRelease[]; damaged: string[] }> {
     const groups = new Map<string, Map<string, V1Secret[]>>();
     for (const s of await this.#list(`${desiredLabels.part}=desired-state`)) {
