@@ -16,7 +16,10 @@ export interface ManagedStart {
   readonly allowHttp: boolean;
 }
 
-/** Control plane → host: stop a cluster's agent (the cluster was deleted). */
+/**
+ * Control plane → host: stop a cluster's agent (the cluster was deleted); the
+ * host then removes the desired state that agent kept in the cluster.
+ */
 export interface ManagedStop {
   readonly type: "stop";
   readonly clusterId: string;

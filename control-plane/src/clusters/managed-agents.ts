@@ -97,7 +97,10 @@ export class ManagedAgents {
     else if (!this.#host && !this.#timer) this.#spawn();
   }
 
-  /** Stops the cluster's agent (the cluster was deleted); the host goes when none are left. */
+  /**
+   * Stops the cluster's agent (the cluster was deleted; the host also removes
+   * the desired state it kept in the cluster); the host goes when none are left.
+   */
   stop(clusterId: string): void {
     if (!this.#wanted.delete(clusterId)) return;
     this.#status.delete(clusterId);
