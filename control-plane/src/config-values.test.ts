@@ -4,6 +4,7 @@ import {
   parseDefaultRequests,
   parseDuration,
   parseMilliseconds,
+  parseNamespace,
   parsePort,
   parseSize,
   parseTimeout,
@@ -20,6 +21,8 @@ test("unset settings take the fallback; given ones are trimmed and read", (t) =>
   t.is(parseSize(given("5mb"), 1), 5 * 1024 * 1024);
   t.is(parseTimeout(given("1.5s"), 1), 1500);
   t.is(parseDuration(given("90m"), 1), 90 * 60_000);
+  t.is(parseNamespace(unset, "smart-orchestrator"), "smart-orchestrator");
+  t.is(parseNamespace(given(" so-state "), "x"), "so-state");
   t.deepEqual(parseDefaultRequests(given("250m, 1Gi")), {
     cpuMillis: 250,
     memoryBytes: 1024 ** 3,
@@ -43,6 +46,14 @@ test("a refused value names the setting, what it must be, and the value as given
     [
       () => parseDuration(given("4m"), 1),
       'SO_X must be a duration from 5m to 23h such as 6h or 90m, got "4m"',
+    ],
+    [
+      () => parseNamespace(given("Smart_Orchestrator"), "x"),
+      'SO_X must be a namespace name (a DNS-1123 label), got "Smart_Orchestrator"',
+    ],
+    [
+      () => parseNamespace(given("a".repeat(64)), "x"),
+      `SO_X must be a namespace name (a DNS-1123 label), got "${"a".repeat(64)}"`,
     ],
     [
       () => parseDefaultRequests(given("1,2,3")),

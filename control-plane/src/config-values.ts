@@ -112,6 +112,13 @@ export function parseDefaultRequests(input: RawSetting): {
   );
 }
 
+/** A Kubernetes namespace name (a DNS-1123 label, at most 63 characters). */
+export function parseNamespace(input: RawSetting, fallback: string): string {
+  return setting(input, fallback, "must be a namespace name (a DNS-1123 label)", (v) =>
+    v.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) ? v : undefined,
+  );
+}
+
 /** A placement policy name (default traffic-most); the error keeps the policy module's reason. */
 export function parsePolicy(input: RawSetting): PlacementPolicy {
   if (input.value === undefined) return defaultPlacementPolicy;

@@ -13,6 +13,7 @@ import {
   parseDefaultRequests,
   parseDuration,
   parseMilliseconds,
+  parseNamespace,
   parsePolicy,
   parsePort,
   parseSize,
@@ -66,6 +67,8 @@ export interface ControlPlaneConfig {
   readonly repoAllowLinkLocal: boolean;
   /** How to start an agent for clusters registered with credentials (space-separated argv). */
   readonly agentCommand: readonly string[] | undefined;
+  /** Where in each credential cluster its agent keeps its desired state (Secrets). */
+  readonly managedNamespace: string;
   /** A hub TLS handshake must finish within this. */
   readonly hubHandshakeTimeoutMs: number;
   /** After TLS (or the accept, in plaintext) an agent's first HTTP/2 bytes must come within this. */
@@ -142,6 +145,11 @@ const options = {
     env: "SO_AGENT_COMMAND",
     flag: "--agent-command",
     help: "agent argv for credential clusters",
+  },
+  managedNamespace: {
+    env: "SO_MANAGED_NAMESPACE",
+    flag: "--managed-namespace",
+    help: "namespace in credential clusters for their agents' state (default smart-orchestrator)",
   },
   hubHandshakeTimeoutMs: {
     env: "SO_HUB_HANDSHAKE_TIMEOUT",
@@ -320,6 +328,7 @@ export function loadConfig(
     tlsCaFile: tlsFiles[2]?.value,
     repoAllowLinkLocal: parseBoolSetting(raw("repoAllowLinkLocal")),
     agentCommand: raw("agentCommand").value?.split(" ").filter(Boolean),
+    managedNamespace: parseNamespace(raw("managedNamespace"), "smart-orchestrator"),
     hubHandshakeTimeoutMs: parseTimeout(raw("hubHandshakeTimeoutMs"), 10_000),
     hubFirstFrameTimeoutMs: parseTimeout(raw("hubFirstFrameTimeoutMs"), 10_000),
     hubHelloTimeoutMs: parseTimeout(raw("hubHelloTimeoutMs"), 30_000),

@@ -272,6 +272,7 @@ export async function createControlPlane(deps: ControlPlaneDeps): Promise<Contro
       logLevel: config.logLevel,
       now,
       allowHttpClusters: config.allowHttpClusters,
+      namespace: config.managedNamespace,
     });
     const clusters = new ClusterService({
       clusters: clusterRecords,

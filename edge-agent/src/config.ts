@@ -76,7 +76,7 @@ const options = {
   namespace: {
     env: "SO_NAMESPACE",
     flag: "--namespace",
-    help: "namespace of the credential Secret",
+    help: "namespace of the credential and desired-state Secrets",
   },
   logLevel: { env: "SO_LOG_LEVEL", flag: "--log-level", help: "pino level (default info)" },
   statsSource: {

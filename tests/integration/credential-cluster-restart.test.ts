@@ -181,20 +181,21 @@ test("a credential cluster whose user may not keep Secrets fails its deploy with
   );
 });
 
-test("deleting a credential cluster (Force) leaves its workloads running and removes the desired state its agent kept there", async (t) => {
+test("deleting a credential cluster (Force) leaves its workloads running and removes the desired state kept in SO_MANAGED_NAMESPACE", async (t) => {
   t.timeout(240_000);
   const sim = await startSimulator({ cluster: "name=retired,nodes=1" });
   t.teardown(() => sim.close());
-  const hub = await startHub({ env });
+  const hub = await startHub({ env: { ...env, SO_MANAGED_NAMESPACE: "so-state" } });
   t.teardown(() => hub.close());
   const clusterId = await registerCluster(hub, sim);
   await waitForStatus(hub, await deploy(hub, clusterId, "web", webManifests()), "Enabled");
-  t.true(sim.list("Secret", "smart-orchestrator").some(stateSelector));
+  t.true(sim.list("Secret", "so-state").some(stateSelector), "kept in the configured namespace");
+  t.deepEqual(sim.list("Secret", "smart-orchestrator").filter(stateSelector), []);
 
   const removed = await hub.api("DELETE", `/clusters/${clusterId}`, undefined, { Force: "true" });
   t.is(removed.status, 204, JSON.stringify(removed.body));
   await eventually(
-    () => sim.list("Secret", "smart-orchestrator").filter(stateSelector).length === 0,
+    () => sim.list("Secret", "so-state").filter(stateSelector).length === 0,
     "the deleted cluster's desired-state Secrets removed",
   );
   t.truthy(sim.get("Deployment", "default", "web"), "the workload is left running (orphaned)");

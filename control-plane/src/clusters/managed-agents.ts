@@ -45,6 +45,8 @@ export interface ManagedAgentsOptions {
   readonly pidFile?: AgentPidFile;
   /** Restart backoff (tests shorten it). */
   readonly backoff?: () => Backoff;
+  /** Namespace in each cluster for its agent's desired-state Secrets (default: the agent's, smart-orchestrator). */
+  readonly namespace?: string;
 }
 
 interface Host {
@@ -167,6 +169,7 @@ export class ManagedAgents {
       // Kubelets of a remote cluster are rarely reachable from here; the API server proxy is.
       "--stats-source",
       "proxy",
+      ...(this.#o.namespace ? ["--namespace", this.#o.namespace] : []),
       "--log-level",
       this.#o.logLevel,
     ];
