@@ -3,7 +3,7 @@
  * measures is in decisions.ts).
  *
  * The measuring program runs bundled by esbuild, as the control-plane image
- * runs its code (scripts/build-control-plane.mjs): under the tsx loader every
+ * runs its code (scripts/control-plane-bundle.mjs): under the tsx loader every
  * import between our modules is a live binding read at each use, which is not
  * what a deployed control plane pays. npm dependencies stay external, so the
  * bundle is written under node_modules/.cache, where they resolve.
@@ -11,27 +11,15 @@
  *   npm run bench -- scheduler [--sizes 1,100,1000,5000]
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "esbuild";
+import { join, relative } from "node:path";
+// @ts-expect-error: a plain .mjs build script without type declarations.
+import { bundleControlPlane } from "../../scripts/control-plane-bundle.mjs";
 
 const root = join(import.meta.dirname, "..", "..");
-const dependencies = (pkg: string): string[] =>
-  Object.keys(JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8")).dependencies ?? {});
-const external = [...dependencies("control-plane"), ...dependencies("shared")].filter(
-  (name) => !name.startsWith("@smart-orchestrator/"),
-);
 const outfile = join(root, "node_modules", ".cache", "so-bench", "scheduler.mjs");
-await build({
-  absWorkingDir: root,
-  entryPoints: [join(import.meta.dirname, "decisions.ts")],
+await bundleControlPlane({
+  entry: relative(root, join(import.meta.dirname, "decisions.ts")),
   outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external,
-  logLevel: "warning",
 });
 const run = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], {
   stdio: "inherit",
